@@ -1,0 +1,56 @@
+//! Command-line flags (raw); `main` turns them into validated options.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use trailhound::sink::Codec;
+
+#[derive(Debug, Parser)]
+#[command(name = "trailhound", version, about = "CloudTrail to an Athena-ready Parquet lake, then AI/ML security detections")]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Human, global = true)]
+    pub log_format: LogFormat,
+    /// More detail on stderr (repeat for more).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read CloudTrail log files and write them as a Parquet lake.
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Files or folders to read (recursively). Without any, the sample trail in testdata/.
+    pub sources: Vec<PathBuf>,
+    /// Lake root: tables go to <out>/<table>/dt=YYYY-MM-DD/, the run manifest to <out>/_runs/.
+    #[arg(long, short, default_value = "trailhound-lake")]
+    pub out: PathBuf,
+    /// Decode threads (default: every core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Objects fetched concurrently.
+    #[arg(long, default_value_t = 64)]
+    pub fetch_concurrency: usize,
+    /// Parquet compression.
+    #[arg(long, value_enum, default_value_t = Codec::Zstd)]
+    pub compression: Codec,
+    /// Reject objects larger than this many bytes without reading them.
+    #[arg(long, default_value_t = 1 << 30)]
+    pub max_object_bytes: u64,
+    /// Reject objects that decompress to more than this many bytes (checked while inflating).
+    #[arg(long, default_value_t = 1 << 30)]
+    pub max_decompressed_bytes: u64,
+}

@@ -1,0 +1,323 @@
+//! CloudTrail log files: `{"Records":[...]}`, gzipped or plain, to `cloudtrail` batches.
+//!
+//! The whole object is parsed into a simd-json tape (reused across objects) and each
+//! record is appended to Arrow builders straight from the tape. Digest files are
+//! recognised by content and reported as such; S3/SNS event notifications that share
+//! the envelope are recognised and not decoded as CloudTrail.
+
+use arrow::array::RecordBatch;
+use arrow::error::ArrowError;
+use simd_json::{Buffers, Node, Tape};
+
+use super::columns::RecordColumns;
+use super::compression::{decompress_into, Compression};
+use super::json::{span, type_name, write_value};
+use super::schema::{cloudtrail_schema, CLOUDTRAIL_RECORD, EVENT_TIME_TS, SOURCE_KEY, UNMAPPED};
+use super::DecodeError;
+
+/// Limits that protect the decoder from hostile objects.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeLimits {
+    /// Cap on the decompressed size of one object.
+    pub max_decompressed_bytes: u64,
+    /// Cap on JSON nesting depth.
+    pub max_depth: usize,
+    /// Emit a batch once this many rows are buffered.
+    pub batch_rows: usize,
+    /// Emit a batch once the builders hold about this many bytes.
+    pub batch_bytes: usize,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        Self {
+            max_decompressed_bytes: 1 << 30,
+            max_depth: 512,
+            batch_rows: 64 * 1024,
+            batch_bytes: 64 << 20,
+        }
+    }
+}
+
+/// A record that was read but not written, and why.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Quarantined {
+    /// Position in the `Records` array (0-based).
+    pub index: usize,
+    pub reason: String,
+    /// The record as JSON text.
+    pub raw: String,
+}
+
+/// What an object turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileVerdict {
+    /// A CloudTrail log file: `records` entries read, all appended except `quarantined`.
+    Events {
+        records: u64,
+        quarantined: Vec<Quarantined>,
+        compression: Compression,
+        json_bytes: u64,
+    },
+    /// A CloudTrail digest file (integrity validation), not events.
+    Digest,
+    /// Looks like CloudTrail but is another AWS envelope (S3 event notifications, SNS).
+    NotCloudTrail { reason: String },
+}
+
+/// Decodes CloudTrail objects into batches of the `cloudtrail` schema.
+pub struct CloudTrailDecoder {
+    columns: RecordColumns,
+    buffers: Buffers,
+    tape: Vec<Node<'static>>,
+    input: Vec<u8>,
+    limits: DecodeLimits,
+    ready: Vec<RecordBatch>,
+}
+
+impl CloudTrailDecoder {
+    pub fn new(limits: DecodeLimits) -> Self {
+        Self {
+            columns: RecordColumns::new(
+                CLOUDTRAIL_RECORD,
+                cloudtrail_schema(),
+                EVENT_TIME_TS,
+                UNMAPPED,
+                SOURCE_KEY,
+            ),
+            buffers: Buffers::with_max_depth(1 << 16, limits.max_depth),
+            tape: Vec::new(),
+            input: Vec::new(),
+            limits,
+            ready: Vec::new(),
+        }
+    }
+
+    /// Decodes one object. Rows go to the builders; full batches are collected for
+    /// [`Self::take_batches`].
+    ///
+    /// # Errors
+    /// A [`DecodeError`] when the object as a whole is unreadable; nothing from it
+    /// has been appended then.
+    pub fn decode(&mut self, source_key: &str, raw: &[u8]) -> Result<FileVerdict, DecodeError> {
+        let mut input = std::mem::take(&mut self.input);
+        let result = self.decode_into(source_key, raw, &mut input);
+        self.input = input;
+        result
+    }
+
+    fn decode_into(
+        &mut self,
+        source_key: &str,
+        raw: &[u8],
+        input: &mut Vec<u8>,
+    ) -> Result<FileVerdict, DecodeError> {
+        let compression = decompress_into(raw, input, self.limits.max_decompressed_bytes)?;
+        let start = json_start(input)?;
+        let len = input.len();
+        input.resize(len + simd_json::INPUT_PADDING, 0);
+        let doc = &mut input[start..];
+        let mut tape = Tape(std::mem::take(&mut self.tape)).reset();
+        let parsed = simd_json::fill_tape_padded(doc, len - start, &mut self.buffers, &mut tape)
+            .map_err(|e| DecodeError::Json { message: json_error(&e, start) });
+        let verdict = parsed.and_then(|()| match self.decode_tape(source_key, &tape.0) {
+            Ok(TapeOutcome::Events { records, quarantined }) => Ok(FileVerdict::Events {
+                records,
+                quarantined,
+                compression,
+                json_bytes: len as u64,
+            }),
+            Ok(TapeOutcome::LookAlike(reason)) => Ok(FileVerdict::NotCloudTrail { reason }),
+            Err(DecodeError::NoRecords { .. }) if is_digest(&tape.0) => Ok(FileVerdict::Digest),
+            Err(e) => Err(e),
+        });
+        self.tape = tape.reset().0;
+        verdict
+    }
+
+    fn decode_tape(
+        &mut self,
+        source_key: &str,
+        tape: &[Node<'_>],
+    ) -> Result<TapeOutcome, DecodeError> {
+        let records_at = records_array(tape)?;
+        let Node::Array { len, .. } = tape[records_at] else {
+            return Err(DecodeError::RecordsNotArray { found: type_name(&tape[records_at]) });
+        };
+        let mut quarantined = Vec::new();
+        let mut j = records_at + 1;
+        for index in 0..len {
+            match tape[j] {
+                Node::Object { .. } => {
+                    if let Some(source) = notification_source(tape, j) {
+                        if index == 0 {
+                            return Ok(TapeOutcome::LookAlike(format!(
+                                "an AWS event notification (eventSource {source}), not a CloudTrail log file"
+                            )));
+                        }
+                        quarantined.push(quarantine(
+                            tape,
+                            j,
+                            index,
+                            format!("record {index} is an AWS event notification (eventSource {source}), not a CloudTrail record"),
+                        ));
+                    } else {
+                        self.columns.append_record(tape, j, source_key);
+                        if index % 64 == 63 {
+                            self.flush_if_full();
+                        }
+                    }
+                }
+                other => quarantined.push(quarantine(
+                    tape,
+                    j,
+                    index,
+                    format!("record {index} is {}, expected an object", type_name(&other)),
+                )),
+            }
+            j += span(tape, j);
+        }
+        self.flush_if_full();
+        Ok(TapeOutcome::Events { records: len as u64, quarantined })
+    }
+
+    fn flush_if_full(&mut self) {
+        if self.columns.num_rows() >= self.limits.batch_rows
+            || self.columns.memory_bytes() >= self.limits.batch_bytes
+        {
+            // finish() fails only on a broken invariant; keep it for take_batches.
+            if let Ok(batch) = self.columns.finish() {
+                self.ready.push(batch);
+            }
+        }
+    }
+
+    /// Batches completed so far.
+    pub fn take_batches(&mut self) -> Vec<RecordBatch> {
+        std::mem::take(&mut self.ready)
+    }
+
+    /// Rows appended but not yet returned as a batch.
+    pub fn pending_rows(&self) -> usize {
+        self.columns.num_rows()
+    }
+
+    /// Completes the rows buffered so far into a batch (also those not yet full).
+    ///
+    /// # Errors
+    /// Only on a broken internal invariant.
+    pub fn finish(&mut self) -> Result<Vec<RecordBatch>, ArrowError> {
+        let mut out = self.take_batches();
+        if self.columns.num_rows() > 0 {
+            out.push(self.columns.finish()?);
+        }
+        Ok(out)
+    }
+}
+
+enum TapeOutcome {
+    Events { records: u64, quarantined: Vec<Quarantined> },
+    /// The envelope belongs to another AWS service.
+    LookAlike(String),
+}
+
+fn quarantine(tape: &[Node<'_>], j: usize, index: usize, reason: String) -> Quarantined {
+    let mut raw = String::new();
+    write_value(tape, j, &mut raw);
+    Quarantined { index, reason, raw }
+}
+
+/// Offset of the first JSON byte (after whitespace and a UTF-8 BOM).
+fn json_start(input: &[u8]) -> Result<usize, DecodeError> {
+    let mut start = 0;
+    if input.starts_with(&[0xef, 0xbb, 0xbf]) {
+        start = 3;
+    }
+    while start < input.len() && input[start].is_ascii_whitespace() {
+        start += 1;
+    }
+    match input.get(start) {
+        Some(b'{' | b'[' | b'"') => Ok(start),
+        Some(b'0'..=b'9' | b'-' | b't' | b'f' | b'n') => Ok(start),
+        _ => Err(DecodeError::NotJson { prefix: describe_prefix(&input[start..]) }),
+    }
+}
+
+fn describe_prefix(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "only whitespace".into();
+    }
+    let head = &bytes[..bytes.len().min(16)];
+    let text: String = head
+        .iter()
+        .map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' })
+        .collect();
+    let hex: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("{text:?} (hex {})", hex.join(" "))
+}
+
+fn json_error(e: &simd_json::Error, start: usize) -> String {
+    // simd-json reports the structural position; shift it to the decompressed content.
+    let text = e.to_string();
+    match text.rsplit_once(" at character ") {
+        Some((kind, rest)) => {
+            let (pos, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+            match pos.parse::<usize>() {
+                Ok(p) => format!("{kind} at byte {}{}{tail}", p + start, if tail.is_empty() { "" } else { " " }),
+                Err(_) => text,
+            }
+        }
+        None => text,
+    }
+}
+
+/// Tape index of the `Records` value.
+fn records_array(tape: &[Node<'_>]) -> Result<usize, DecodeError> {
+    let Some(&root) = tape.first() else {
+        return Err(DecodeError::Json { message: "empty document".into() });
+    };
+    let Node::Object { len, .. } = root else {
+        return Err(DecodeError::NotAnObject { found: type_name(&root) });
+    };
+    let mut j = 1;
+    let mut keys = Vec::new();
+    for _ in 0..len {
+        if let Node::String(k) = tape[j] {
+            if k == "Records" {
+                return Ok(j + 1);
+            }
+            if keys.len() < 8 {
+                keys.push(format!("{k:?}"));
+            }
+        }
+        j += 1 + span(tape, j + 1);
+    }
+    let keys = if keys.is_empty() { "none".to_string() } else { keys.join(", ") };
+    Err(DecodeError::NoRecords { keys })
+}
+
+fn is_digest(tape: &[Node<'_>]) -> bool {
+    let Some(Node::Object { len, .. }) = tape.first() else { return false };
+    let mut j = 1;
+    for _ in 0..*len {
+        if let Node::String("digestS3Object" | "logFiles" | "digestPublicKeyFingerprint") = tape[j] {
+            return true;
+        }
+        j += 1 + span(tape, j + 1);
+    }
+    false
+}
+
+/// `Some(eventSource)` when the record at `i` is an AWS event notification
+/// (`"eventSource": "aws:s3"`, `"aws:sagemaker"`): CloudTrail sources are host names.
+fn notification_source<'a>(tape: &[Node<'a>], i: usize) -> Option<&'a str> {
+    let Node::Object { len, .. } = tape[i] else { return None };
+    let mut j = i + 1;
+    for _ in 0..len {
+        if let (Node::String("eventSource"), Node::String(v)) = (tape[j], tape[j + 1]) {
+            return v.starts_with("aws:").then_some(v);
+        }
+        j += 1 + span(tape, j + 1);
+    }
+    None
+}

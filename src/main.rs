@@ -1,0 +1,121 @@
+//! The `trailhound` binary: flags -> options -> library -> exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use trailhound::decode::cloudtrail::DecodeLimits;
+use trailhound::sink::manifest::RunManifest;
+use trailhound::sink::SinkOptions;
+use trailhound::ScanOptions;
+
+mod cli;
+use cli::{Cli, Command, LogFormat, ScanArgs};
+
+/// Exit codes a scheduler can act on.
+const EXIT_OK: u8 = 0;
+const EXIT_FAILED: u8 = 1;
+const EXIT_REJECTS: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format, cli.verbose);
+    let result = match cli.command {
+        Command::Scan(args) => scan(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+fn init_logging(format: LogFormat, verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TRAILHOUND_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => builder.with_target(false).init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn scan(args: ScanArgs) -> Result<u8> {
+    let sources = if args.sources.is_empty() {
+        let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/sample-trail");
+        anyhow::ensure!(
+            sample.is_dir(),
+            "no SOURCE given and the sample trail {} is not there; pass a folder or file to read",
+            sample.display()
+        );
+        eprintln!("no SOURCE given: reading the sample trail in {}", sample.display());
+        vec![sample]
+    } else {
+        args.sources
+    };
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    anyhow::ensure!(threads > 0, "--threads must be at least 1");
+    let options = ScanOptions {
+        sources,
+        out: args.out,
+        threads,
+        fetch_concurrency: args.fetch_concurrency,
+        max_object_bytes: args.max_object_bytes,
+        limits: DecodeLimits {
+            max_decompressed_bytes: args.max_decompressed_bytes,
+            ..DecodeLimits::default()
+        },
+        sink: SinkOptions { codec: args.compression, ..SinkOptions::default() },
+    };
+    let manifest = trailhound::scan(&options).context("scan failed")?;
+    print_summary(&manifest, &options);
+    Ok(if manifest.has_rejects() { EXIT_REJECTS } else { EXIT_OK })
+}
+
+fn print_summary(m: &RunManifest, options: &ScanOptions) {
+    let t = &m.totals;
+    let mb = |b: u64| b as f64 / 1e6;
+    let secs = m.elapsed_seconds.max(1e-9);
+    eprintln!(
+        "scan {}: {} objects listed, {} decoded ({:.1} MB read, {:.1} MB JSON), {} skipped, {} failed",
+        m.run_id, t.objects_listed, t.objects_decoded, mb(t.bytes_read), mb(t.json_bytes),
+        t.objects_skipped, t.objects_failed
+    );
+    eprintln!(
+        "  records {} -> rows written {}, quarantined {}; {} Parquet files ({:.1} MB) in {}",
+        t.records_read, t.rows_written, t.rows_quarantined, t.parquet_files, mb(t.parquet_bytes),
+        options.out.display()
+    );
+    eprintln!(
+        "  {:.2} s, {:.1} MB/s of JSON, {:.0} records/s",
+        m.elapsed_seconds, mb(t.json_bytes) / secs, t.records_read as f64 / secs
+    );
+    if !t.skipped_by_kind.is_empty() {
+        let parts: Vec<String> = t.skipped_by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        eprintln!("  skipped: {}", parts.join(", "));
+    }
+    if t.rows_without_event_time > 0 {
+        eprintln!(
+            "  {} rows have no parseable eventTime: kept under dt=__HIVE_DEFAULT_PARTITION__",
+            t.rows_without_event_time
+        );
+    }
+    for o in m.objects.iter().filter(|o| o.status == trailhound::sink::manifest::ObjectStatus::Failed) {
+        eprintln!("  failed: {}: {}", o.key, o.reason.as_deref().unwrap_or("unknown"));
+    }
+    for o in m.objects.iter().filter(|o| o.rows_quarantined > 0) {
+        eprintln!("  quarantined {} of {} records from {}", o.rows_quarantined, o.records_read, o.key);
+    }
+    eprintln!("  manifest: {}/_runs/{}.json", options.out.display(), m.run_id);
+}

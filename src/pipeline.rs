@@ -1,0 +1,353 @@
+//! The ingest pipeline: list -> fetch -> decode -> sink, with bounded channels.
+//!
+//! ```text
+//!  list (async) ─► fetch: N GETs in flight (tokio) ─► [bounded] ─► decode workers
+//!  (one per core, std threads, reusable decoders) ─► [bounded batches] ─► sink thread
+//!  (partition, sort, Parquet encode, upload) ; per-object outcomes ─► report
+//! ```
+//! Memory is set by the channel capacities and the sink's buffer budget, not by the
+//! input size. A bad object or record never stops the run; a failing sink does.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Instant;
+
+use arrow::array::RecordBatch;
+use bytes::Bytes;
+use futures::StreamExt;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use tracing::{debug, info, warn};
+
+use crate::decode::cloudtrail::DecodeLimits;
+use crate::decode::schema::{cloudtrail_schema, EVENT_TIME_TS, NULL_PARTITION};
+use crate::decode::{CloudTrailDecoder, FileVerdict};
+use crate::error::{Error, Result};
+use crate::sink::manifest::{ObjectReport, ObjectStatus, QuarantineEntry, RunManifest, Totals};
+use crate::sink::{SinkOptions, TableWriter, WrittenFile};
+use crate::source::{list_local, SourceObject};
+
+/// Everything `scan` needs, validated.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub sources: Vec<PathBuf>,
+    pub out: PathBuf,
+    /// Decode workers (defaults to the number of cores).
+    pub threads: usize,
+    /// GETs in flight.
+    pub fetch_concurrency: usize,
+    /// Objects larger than this are rejected without being read.
+    pub max_object_bytes: u64,
+    pub limits: DecodeLimits,
+    pub sink: SinkOptions,
+}
+
+struct Fetched {
+    index: usize,
+    body: std::result::Result<Bytes, String>,
+}
+
+struct Outcome {
+    index: usize,
+    result: std::result::Result<FileVerdict, String>,
+}
+
+/// Runs phase 1 (ingest) and returns the run's manifest, also written under `_runs/`.
+///
+/// # Errors
+/// Fatal problems only: unreadable sources, an unwritable output, a failed write.
+pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
+    let started = Instant::now();
+    let started_at = chrono::Utc::now();
+    let run_id = new_run_id(started_at);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("trailhound-io")
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Pipeline(format!("starting the I/O runtime: {e}")))?;
+
+    let listing = runtime.block_on(list_local(&options.sources))?;
+    info!(objects = listing.objects.len(), ignored = listing.num_ignored, "listed sources");
+
+    std::fs::create_dir_all(&options.out)
+        .map_err(|e| Error::OutputDir { path: options.out.clone(), source: e })?;
+    let out_store: Arc<dyn ObjectStore> = Arc::new(
+        LocalFileSystem::new_with_prefix(&options.out)
+            .map_err(|e| Error::Output { location: options.out.display().to_string(), source: e })?,
+    );
+
+    let mut reports: Vec<ObjectReport> = listing
+        .objects
+        .iter()
+        .map(|o| ObjectReport::new(o.key.clone(), o.size, o.e_tag.clone(), o.layout.kind))
+        .collect();
+    let mut to_fetch: Vec<(usize, SourceObject)> = Vec::new();
+    for (index, object) in listing.objects.iter().enumerate() {
+        let report = &mut reports[index];
+        if let Some(reason) = object.layout.kind.and_then(|k| k.skip_reason()) {
+            report.status = ObjectStatus::Skipped;
+            report.reason = Some(reason.to_string());
+        } else if object.size > options.max_object_bytes {
+            report.reason = Some(format!(
+                "object is {} bytes, larger than the limit of {} bytes (--max-object-bytes)",
+                object.size, options.max_object_bytes
+            ));
+        } else {
+            to_fetch.push((index, object.clone()));
+        }
+    }
+
+    let threads = options.threads.max(1);
+    let (fetch_tx, fetch_rx) = tokio::sync::mpsc::channel::<Fetched>(threads * 2);
+    let (batch_tx, batch_rx) = mpsc::sync_channel::<RecordBatch>(threads * 2);
+    let (outcome_tx, outcome_rx) = mpsc::channel::<Outcome>();
+
+    let concurrency = options.fetch_concurrency.max(1);
+    let fetcher = runtime.spawn(async move {
+        let mut results = futures::stream::iter(to_fetch)
+            .map(|(index, object)| async move {
+                let body = match object.store.get(&object.location).await {
+                    Ok(r) => r.bytes().await.map_err(|e| format!("reading the object failed: {e}")),
+                    Err(e) => Err(format!("fetching the object failed: {e}")),
+                };
+                Fetched { index, body }
+            })
+            .buffer_unordered(concurrency);
+        while let Some(fetched) = results.next().await {
+            if fetch_tx.send(fetched).await.is_err() {
+                break;
+            }
+        }
+    });
+
+    let keys: Arc<Vec<String>> = Arc::new(listing.objects.iter().map(|o| o.key.clone()).collect());
+    let fetch_rx = Arc::new(Mutex::new(fetch_rx));
+    let mut workers = Vec::with_capacity(threads);
+    for n in 0..threads {
+        let fetch_rx = fetch_rx.clone();
+        let batch_tx = batch_tx.clone();
+        let outcome_tx = outcome_tx.clone();
+        let keys = keys.clone();
+        let limits = options.limits;
+        let worker = std::thread::Builder::new()
+            .name(format!("trailhound-decode-{n}"))
+            .stack_size(16 << 20)
+            .spawn(move || decode_worker(&fetch_rx, &batch_tx, &outcome_tx, &keys, limits))
+            .map_err(|e| Error::Pipeline(format!("starting a decode worker: {e}")))?;
+        workers.push(worker);
+    }
+    drop(batch_tx);
+    drop(outcome_tx);
+
+    let mut writer = TableWriter::try_new(
+        out_store.clone(),
+        "cloudtrail",
+        &run_id,
+        cloudtrail_schema(),
+        EVENT_TIME_TS,
+        options.sink.clone(),
+        runtime.handle().clone(),
+    )?;
+    let sink = std::thread::Builder::new()
+        .name("trailhound-sink".into())
+        .spawn(move || -> Result<Vec<WrittenFile>> {
+            for batch in batch_rx {
+                writer.push(batch)?;
+            }
+            writer.finish()
+        })
+        .map_err(|e| Error::Pipeline(format!("starting the sink: {e}")))?;
+
+    let mut quarantine = String::new();
+    for outcome in outcome_rx {
+        let report = &mut reports[outcome.index];
+        apply_outcome(report, outcome.result, &mut quarantine);
+    }
+    for worker in workers {
+        worker.join().map_err(|_| Error::Pipeline("a decode worker panicked".into()))?;
+    }
+    let files = sink.join().map_err(|_| Error::Pipeline("the sink panicked".into()))??;
+    runtime
+        .block_on(fetcher)
+        .map_err(|e| Error::Pipeline(format!("the fetcher stopped: {e}")))?;
+
+    for report in &reports {
+        if report.status == ObjectStatus::Failed {
+            let reason = report.reason.as_deref().unwrap_or("unknown");
+            push_quarantine(&mut quarantine, &QuarantineEntry {
+                source_key: &report.key,
+                record_index: None,
+                reason,
+                raw: None,
+            });
+        }
+    }
+
+    let totals = totals(&reports, &files, listing.num_ignored);
+    let manifest = RunManifest {
+        run_id: run_id.clone(),
+        version: env!("CARGO_PKG_VERSION"),
+        command: "scan",
+        started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+        sources: options.sources.iter().map(|p| p.display().to_string()).collect(),
+        totals,
+        files,
+        objects: reports,
+    };
+    if !quarantine.is_empty() {
+        let key = format!("_quarantine/{run_id}.jsonl");
+        runtime
+            .block_on(out_store.put(&Path::from(key.as_str()), PutPayload::from(quarantine)))
+            .map_err(|e| Error::Output { location: key, source: e })?;
+    }
+    let key = format!("_runs/{run_id}.json");
+    let body = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| Error::Manifest { location: key.clone(), source: e })?;
+    runtime
+        .block_on(out_store.put(&Path::from(key.as_str()), PutPayload::from(body)))
+        .map_err(|e| Error::Output { location: key, source: e })?;
+    Ok(manifest)
+}
+
+fn decode_worker(
+    fetch_rx: &Mutex<tokio::sync::mpsc::Receiver<Fetched>>,
+    batch_tx: &mpsc::SyncSender<RecordBatch>,
+    outcome_tx: &mpsc::Sender<Outcome>,
+    keys: &[String],
+    limits: DecodeLimits,
+) {
+    let mut decoder = CloudTrailDecoder::new(limits);
+    loop {
+        let next = match fetch_rx.lock() {
+            Ok(mut rx) => rx.blocking_recv(),
+            Err(_) => None,
+        };
+        let Some(Fetched { index, body }) = next else { break };
+        let key = &keys[index];
+        let result = body.and_then(|bytes| decoder.decode(key, &bytes).map_err(|e| e.to_string()));
+        match &result {
+            Ok(verdict) => debug!(key, ?verdict, "decoded"),
+            Err(error) => warn!(key, error, "object rejected"),
+        }
+        for batch in decoder.take_batches() {
+            if batch_tx.send(batch).is_err() {
+                return;
+            }
+        }
+        if outcome_tx.send(Outcome { index, result }).is_err() {
+            return;
+        }
+    }
+    match decoder.finish() {
+        Ok(batches) => {
+            for batch in batches {
+                if batch_tx.send(batch).is_err() {
+                    return;
+                }
+            }
+        }
+        Err(e) => warn!(error = %e, "finishing the decoder's last batch failed"),
+    }
+}
+
+fn apply_outcome(
+    report: &mut ObjectReport,
+    result: std::result::Result<FileVerdict, String>,
+    quarantine: &mut String,
+) {
+    match result {
+        Ok(FileVerdict::Events { records, quarantined, compression, json_bytes }) => {
+            report.status = ObjectStatus::Decoded;
+            report.compression = Some(compression);
+            report.json_bytes = json_bytes;
+            report.records_read = records;
+            report.rows_quarantined = quarantined.len() as u64;
+            report.rows_written = records - report.rows_quarantined;
+            for q in &quarantined {
+                *report.quarantine_reasons.entry(reason_class(&q.reason)).or_default() += 1;
+                push_quarantine(quarantine, &QuarantineEntry {
+                    source_key: &report.key,
+                    record_index: Some(q.index),
+                    reason: &q.reason,
+                    raw: Some(&q.raw),
+                });
+            }
+        }
+        Ok(FileVerdict::Digest) => {
+            report.status = ObjectStatus::Skipped;
+            report.reason = Some("CloudTrail digest file (recognised by content)".into());
+        }
+        Ok(FileVerdict::NotCloudTrail { reason }) => {
+            report.status = ObjectStatus::Skipped;
+            report.reason = Some(reason);
+        }
+        Err(reason) => {
+            report.status = ObjectStatus::Failed;
+            report.reason = Some(reason);
+        }
+    }
+}
+
+/// The reason without the record number, to count reasons per object.
+fn reason_class(reason: &str) -> String {
+    match reason.strip_prefix("record ") {
+        Some(rest) => rest.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start().to_string(),
+        None => reason.to_string(),
+    }
+}
+
+fn push_quarantine(out: &mut String, entry: &QuarantineEntry<'_>) {
+    if let Ok(line) = serde_json::to_string(entry) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+fn totals(reports: &[ObjectReport], files: &[WrittenFile], ignored: u64) -> Totals {
+    let mut t = Totals { objects_listed: reports.len() as u64, files_ignored: ignored, ..Totals::default() };
+    let mut skipped: BTreeMap<String, u64> = BTreeMap::new();
+    for r in reports {
+        match r.status {
+            ObjectStatus::Decoded => t.objects_decoded += 1,
+            ObjectStatus::Skipped => {
+                t.objects_skipped += 1;
+                let kind = match r.kind {
+                    Some(k) => serde_json::to_value(k)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    None if r.reason.as_deref().is_some_and(|s| s.contains("digest")) => "digest".into(),
+                    None => "not-cloudtrail".into(),
+                };
+                *skipped.entry(kind).or_default() += 1;
+            }
+            ObjectStatus::Failed => t.objects_failed += 1,
+        }
+        if r.status == ObjectStatus::Decoded {
+            t.bytes_read += r.size_bytes;
+        }
+        t.json_bytes += r.json_bytes;
+        t.records_read += r.records_read;
+        t.rows_written += r.rows_written;
+        t.rows_quarantined += r.rows_quarantined;
+    }
+    t.skipped_by_kind = skipped;
+    t.parquet_files = files.len() as u64;
+    t.parquet_bytes = files.iter().map(|f| f.bytes).sum();
+    t.rows_without_event_time =
+        files.iter().filter(|f| f.partition == NULL_PARTITION).map(|f| f.rows).sum();
+    t
+}
+
+fn new_run_id(now: chrono::DateTime<chrono::Utc>) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(now.timestamp_nanos_opt().unwrap_or_default() as u128);
+    h.write_u32(std::process::id());
+    format!("{}-{:08x}", now.format("%Y%m%dT%H%M%SZ"), h.finish() as u32)
+}

@@ -1,0 +1,125 @@
+//! The run report: what every source object became, and the run's totals.
+//!
+//! Written as `_runs/<run-id>.json` at the lake root (hidden from Athena by the
+//! leading underscore); quarantined records go to `_quarantine/<run-id>.jsonl`.
+//! Invariant, per object and in total: `records_read = rows_written + rows_quarantined`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::WrittenFile;
+use crate::decode::compression::Compression;
+use crate::source::ObjectKind;
+
+/// What happened to one source object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ObjectStatus {
+    /// Decoded; its records are written or quarantined.
+    Decoded,
+    /// Recognised and deliberately not decoded (digest, Insights, look-alike).
+    Skipped,
+    /// Could not be read or decoded at all; the reason says why.
+    Failed,
+}
+
+/// One source object in the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectReport {
+    pub key: String,
+    pub size_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ObjectKind>,
+    pub status: ObjectStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<Compression>,
+    pub json_bytes: u64,
+    pub records_read: u64,
+    pub rows_written: u64,
+    pub rows_quarantined: u64,
+    /// Quarantine reasons and how many records each.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub quarantine_reasons: BTreeMap<String, u64>,
+}
+
+impl ObjectReport {
+    pub fn new(key: String, size_bytes: u64, etag: Option<String>, kind: Option<ObjectKind>) -> Self {
+        Self {
+            key,
+            size_bytes,
+            etag,
+            kind,
+            status: ObjectStatus::Failed,
+            reason: None,
+            compression: None,
+            json_bytes: 0,
+            records_read: 0,
+            rows_written: 0,
+            rows_quarantined: 0,
+            quarantine_reasons: BTreeMap::new(),
+        }
+    }
+}
+
+/// Totals over a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub objects_listed: u64,
+    pub objects_decoded: u64,
+    pub objects_skipped: u64,
+    pub objects_failed: u64,
+    /// Files under the sources that are not log files by name.
+    pub files_ignored: u64,
+    pub bytes_read: u64,
+    pub json_bytes: u64,
+    pub records_read: u64,
+    pub rows_written: u64,
+    pub rows_quarantined: u64,
+    /// Rows whose eventTime is not a timestamp (kept, in the Hive default partition).
+    pub rows_without_event_time: u64,
+    pub parquet_files: u64,
+    pub parquet_bytes: u64,
+    pub skipped_by_kind: BTreeMap<String, u64>,
+}
+
+/// The manifest of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunManifest {
+    pub run_id: String,
+    pub version: &'static str,
+    pub command: &'static str,
+    pub started_at: String,
+    pub finished_at: String,
+    pub elapsed_seconds: f64,
+    pub sources: Vec<String>,
+    pub totals: Totals,
+    pub files: Vec<WrittenFile>,
+    pub objects: Vec<ObjectReport>,
+}
+
+impl RunManifest {
+    /// True when some object failed or some record was quarantined.
+    pub fn has_rejects(&self) -> bool {
+        self.totals.objects_failed > 0 || self.totals.rows_quarantined > 0
+    }
+}
+
+/// One line of `_quarantine/<run-id>.jsonl`.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarantineEntry<'a> {
+    pub source_key: &'a str,
+    /// Position of the record in its object (`Records` index); absent when the whole
+    /// object was rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_index: Option<usize>,
+    pub reason: &'a str,
+    /// The rejected record as JSON text; absent for a rejected object (it stays
+    /// where it is in the source).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<&'a str>,
+}

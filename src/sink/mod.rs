@@ -1,0 +1,325 @@
+//! Sink stage: record batches to a Hive-partitioned Parquet table.
+//!
+//! Rows are routed by UTC event date to `<table>/dt=YYYY-MM-DD/`. Each partition
+//! buffers incoming rows up to a row-group budget, sorts them by event time and
+//! writes them as one row group of a file that streams to the store (multipart
+//! upload; a local folder is a store too). A file becomes visible under its final
+//! name only when complete; names are new per run (`<run-id>-<seq>.parquet`), so a
+//! reader never sees a file change under it. Memory is bounded by the row-group
+//! budget times the open partitions, capped by `max_buffered_bytes`.
+
+pub mod manifest;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow::array::{Array, RecordBatch, TimestampMillisecondArray, UInt32Array};
+use arrow::compute::{concat_batches, sort_to_indices, take_record_batch, SortOptions};
+use arrow::datatypes::SchemaRef;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
+use parquet::file::metadata::SortingColumn;
+use tokio::runtime::Handle;
+
+use crate::decode::schema::NULL_PARTITION;
+use crate::decode::time::{day_of_ms, format_day};
+use crate::error::{Error, Result};
+
+/// Parquet compression codecs Athena reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Codec {
+    Zstd,
+    Snappy,
+}
+
+/// How a table is written.
+#[derive(Debug, Clone)]
+pub struct SinkOptions {
+    pub codec: Codec,
+    /// Arrow bytes buffered per partition before they are sorted into a row group.
+    pub row_group_bytes: usize,
+    /// A file is closed once this many Parquet bytes are written to it.
+    pub target_file_bytes: usize,
+    /// Cap on Arrow bytes buffered over all partitions.
+    pub max_buffered_bytes: usize,
+}
+
+impl Default for SinkOptions {
+    fn default() -> Self {
+        Self {
+            codec: Codec::Zstd,
+            row_group_bytes: 128 << 20,
+            target_file_bytes: 256 << 20,
+            max_buffered_bytes: 512 << 20,
+        }
+    }
+}
+
+/// A Parquet file the run wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WrittenFile {
+    /// Key relative to the lake root.
+    pub key: String,
+    pub partition: String,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+struct Partition {
+    pending: Vec<RecordBatch>,
+    pending_bytes: usize,
+    file: Option<OpenFile>,
+}
+
+struct OpenFile {
+    writer: ArrowWriter<UploadWriter>,
+    key: String,
+    rows: u64,
+}
+
+/// Writes one table of the lake.
+pub struct TableWriter {
+    store: Arc<dyn ObjectStore>,
+    table: String,
+    run_id: String,
+    schema: SchemaRef,
+    ts_column: usize,
+    props: WriterProperties,
+    options: SinkOptions,
+    partitions: BTreeMap<String, Partition>,
+    buffered_bytes: usize,
+    next_seq: u32,
+    written: Vec<WrittenFile>,
+    runtime: Handle,
+}
+
+impl TableWriter {
+    /// # Errors
+    /// [`Error::Config`] when `schema` has no `ts_column` timestamp column.
+    pub fn try_new(
+        store: Arc<dyn ObjectStore>,
+        table: &str,
+        run_id: &str,
+        schema: SchemaRef,
+        ts_column: &str,
+        options: SinkOptions,
+        runtime: Handle,
+    ) -> Result<Self> {
+        let ts_index = schema
+            .index_of(ts_column)
+            .map_err(|_| Error::Config(format!("table {table} has no column {ts_column}")))?;
+        let descriptor = ArrowSchemaConverter::new()
+            .convert(&schema)
+            .map_err(|e| Error::Parquet { partition: table.into(), source: e })?;
+        let ts_leaf = (0..descriptor.num_columns())
+            .find(|&i| descriptor.column(i).path().string() == ts_column)
+            .ok_or_else(|| Error::Config(format!("{ts_column} is not a Parquet leaf")))?;
+        let compression = match options.codec {
+            Codec::Zstd => Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()),
+            Codec::Snappy => Compression::SNAPPY,
+        };
+        let props = WriterProperties::builder()
+            .set_writer_version(WriterVersion::PARQUET_1_0)
+            .set_compression(compression)
+            .set_statistics_enabled(EnabledStatistics::Page)
+            .set_dictionary_enabled(true)
+            .set_max_row_group_row_count(None)
+            .set_max_row_group_bytes(None)
+            .set_sorting_columns(Some(vec![SortingColumn {
+                column_idx: i32::try_from(ts_leaf).unwrap_or(0),
+                descending: false,
+                nulls_first: false,
+            }]))
+            .set_created_by(format!("trailhound {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        Ok(Self {
+            store,
+            table: table.to_string(),
+            run_id: run_id.to_string(),
+            schema,
+            ts_column: ts_index,
+            props,
+            options,
+            partitions: BTreeMap::new(),
+            buffered_bytes: 0,
+            next_seq: 0,
+            written: Vec::new(),
+            runtime,
+        })
+    }
+
+    /// Routes a batch's rows to their partitions; writes row groups as budgets fill.
+    ///
+    /// # Errors
+    /// Writing to the store failed; the run must stop.
+    pub fn push(&mut self, batch: RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        for (partition, part) in split_by_day(&batch, self.ts_column)? {
+            let bytes = part.get_array_memory_size();
+            let entry = self.partitions.entry(partition.clone()).or_insert_with(|| Partition {
+                pending: Vec::new(),
+                pending_bytes: 0,
+                file: None,
+            });
+            entry.pending.push(part);
+            entry.pending_bytes += bytes;
+            self.buffered_bytes += bytes;
+            if entry.pending_bytes >= self.options.row_group_bytes {
+                self.write_row_group(&partition)?;
+            }
+        }
+        while self.buffered_bytes > self.options.max_buffered_bytes {
+            let Some(largest) = self
+                .partitions
+                .iter()
+                .max_by_key(|(_, p)| p.pending_bytes)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            self.write_row_group(&largest)?;
+        }
+        Ok(())
+    }
+
+    fn write_row_group(&mut self, partition: &str) -> Result<()> {
+        let Some(part) = self.partitions.get_mut(partition) else { return Ok(()) };
+        if part.pending.is_empty() {
+            return Ok(());
+        }
+        let batches = std::mem::take(&mut part.pending);
+        self.buffered_bytes -= std::mem::take(&mut part.pending_bytes);
+        let batch = concat_batches(&self.schema, &batches)?;
+        drop(batches);
+        let order = sort_to_indices(
+            batch.column(self.ts_column),
+            Some(SortOptions { descending: false, nulls_first: false }),
+            None,
+        )?;
+        let batch = if is_identity(&order) { batch } else { take_record_batch(&batch, &order)? };
+        let parquet_err = |source| Error::Parquet { partition: partition.to_string(), source };
+        if part.file.is_none() {
+            let key = format!("{}/dt={}/{}-{:05}.parquet", self.table, partition, self.run_id, self.next_seq);
+            self.next_seq += 1;
+            let location = Path::from(key.as_str());
+            let upload = self
+                .runtime
+                .block_on(self.store.put_multipart(&location))
+                .map_err(|e| Error::Output { location: key.clone(), source: e })?;
+            let sink = UploadWriter {
+                upload: Some(WriteMultipart::new_with_chunk_size(upload, 8 << 20)),
+                runtime: self.runtime.clone(),
+                bytes: 0,
+            };
+            let writer = ArrowWriter::try_new(sink, self.schema.clone(), Some(self.props.clone()))
+                .map_err(parquet_err)?;
+            part.file = Some(OpenFile { writer, key, rows: 0 });
+        }
+        let Some(file) = part.file.as_mut() else { return Ok(()) };
+        file.writer.write(&batch).map_err(parquet_err)?;
+        file.writer.flush().map_err(parquet_err)?;
+        file.rows += batch.num_rows() as u64;
+        if file.writer.bytes_written() >= self.options.target_file_bytes {
+            self.close_file(partition)?;
+        }
+        Ok(())
+    }
+
+    fn close_file(&mut self, partition: &str) -> Result<()> {
+        let Some(file) = self.partitions.get_mut(partition).and_then(|p| p.file.take()) else {
+            return Ok(());
+        };
+        let OpenFile { writer, key, rows } = file;
+        let parquet_err = |source| Error::Parquet { partition: partition.to_string(), source };
+        // Writes the footer and hands back the upload.
+        let mut sink = writer.into_inner().map_err(parquet_err)?;
+        let bytes = sink.bytes;
+        let upload = sink.upload.take();
+        if let Some(upload) = upload {
+            self.runtime
+                .block_on(upload.finish())
+                .map_err(|e| Error::Output { location: key.clone(), source: e })?;
+        }
+        self.written.push(WrittenFile { key, partition: partition.to_string(), rows, bytes });
+        Ok(())
+    }
+
+    /// Writes everything buffered, closes every file and returns the files written.
+    ///
+    /// # Errors
+    /// Writing to the store failed.
+    pub fn finish(mut self) -> Result<Vec<WrittenFile>> {
+        let partitions: Vec<String> = self.partitions.keys().cloned().collect();
+        for partition in partitions {
+            self.write_row_group(&partition)?;
+            self.close_file(&partition)?;
+        }
+        Ok(self.written)
+    }
+}
+
+fn is_identity(order: &UInt32Array) -> bool {
+    order.values().iter().enumerate().all(|(i, &v)| v as usize == i)
+}
+
+/// Splits a batch by the UTC day of its timestamp column; null times go to the
+/// Hive default partition.
+fn split_by_day(batch: &RecordBatch, ts_column: usize) -> Result<Vec<(String, RecordBatch)>> {
+    let Some(ts) = batch.column(ts_column).as_any().downcast_ref::<TimestampMillisecondArray>() else {
+        return Err(Error::Pipeline("the event-time column is not a millisecond timestamp".into()));
+    };
+    let day = |i: usize| if ts.is_null(i) { None } else { Some(day_of_ms(ts.value(i))) };
+    let first = day(0);
+    if (1..ts.len()).all(|i| day(i) == first) {
+        return Ok(vec![(partition_name(first), batch.clone())]);
+    }
+    let mut groups: BTreeMap<Option<i64>, Vec<u32>> = BTreeMap::new();
+    for i in 0..ts.len() {
+        groups.entry(day(i)).or_default().push(i as u32);
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (d, rows) in groups {
+        let indices = UInt32Array::from(rows);
+        out.push((partition_name(d), take_record_batch(batch, &indices)?));
+    }
+    Ok(out)
+}
+
+fn partition_name(day: Option<i64>) -> String {
+    match day {
+        Some(d) => format_day(d),
+        None => NULL_PARTITION.to_string(),
+    }
+}
+
+/// `std::io::Write` over a multipart upload, for the synchronous Parquet writer.
+struct UploadWriter {
+    upload: Option<WriteMultipart>,
+    runtime: Handle,
+    bytes: u64,
+}
+
+impl Write for UploadWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let Some(upload) = self.upload.as_mut() else {
+            return Err(std::io::Error::other("upload already finished"));
+        };
+        // Back pressure: at most a few parts in flight per file.
+        self.runtime.block_on(upload.wait_for_capacity(4)).map_err(std::io::Error::other)?;
+        let _guard = self.runtime.enter();
+        upload.write(buf);
+        self.bytes += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
