@@ -236,9 +236,9 @@ fn json_start(input: &[u8]) -> Result<usize, DecodeError> {
     while start < input.len() && input[start].is_ascii_whitespace() {
         start += 1;
     }
+    // A log file is a JSON object; a bare scalar at the top is text, not a log.
     match input.get(start) {
-        Some(b'{' | b'[' | b'"') => Ok(start),
-        Some(b'0'..=b'9' | b'-' | b't' | b'f' | b'n') => Ok(start),
+        Some(b'{' | b'[') => Ok(start),
         _ => Err(DecodeError::NotJson { prefix: describe_prefix(&input[start..]) }),
     }
 }

@@ -485,10 +485,7 @@ impl RecordColumns {
             _ => 0,
         };
         for k in 0..n {
-            let child = match &self.slots[id].col {
-                Col::Struct { children, .. } => children[k],
-                _ => return,
-            };
+            let Some(child) = self.child(id, k) else { return };
             if self.slots[child].len == slot_index {
                 self.append_null(child);
             }
@@ -509,11 +506,22 @@ impl RecordColumns {
             }
             Col::Struct { validity, children, .. } => {
                 validity.append_null();
-                let children = children.clone();
-                for child in children {
-                    self.append_null(child);
+                let n = children.len();
+                for k in 0..n {
+                    if let Some(child) = self.child(id, k) {
+                        self.append_null(child);
+                    }
                 }
             }
+        }
+    }
+
+    /// The `k`-th column of struct `id`.
+    #[inline]
+    fn child(&self, id: usize, k: usize) -> Option<usize> {
+        match &self.slots[id].col {
+            Col::Struct { children, .. } => children.get(k).copied(),
+            _ => None,
         }
     }
 

@@ -1,0 +1,233 @@
+//! The `trailhound` binary end to end: exit codes, what it writes, what it reports.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::TimestampMillisecondType;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde_json::Value;
+
+use crate::{inflate, repo, shared_corpus, walk};
+
+fn trailhound(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trailhound"))
+        .args(args)
+        .env_remove("TRAILHOUND_LOG")
+        .output()
+        .expect("run trailhound")
+}
+
+fn manifest(out: &Path) -> Value {
+    let runs: Vec<PathBuf> = walk(&out.join("_runs"));
+    assert_eq!(runs.len(), 1, "one manifest per run: {runs:?}");
+    serde_json::from_slice(&std::fs::read(&runs[0]).expect("manifest")).expect("manifest JSON")
+}
+
+fn objects(manifest: &Value) -> BTreeMap<String, Value> {
+    manifest["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .map(|o| {
+            let key = o["key"].as_str().expect("key");
+            let name = key.rsplit('/').next().unwrap_or(key).to_string();
+            (name, o.clone())
+        })
+        .collect()
+}
+
+/// Per object and in total: records read = rows written + rows quarantined.
+fn assert_manifest_adds_up(m: &Value) {
+    let (mut read, mut written, mut quarantined) = (0, 0, 0);
+    for o in m["objects"].as_array().expect("objects") {
+        let r = o["records_read"].as_u64().expect("records_read");
+        let w = o["rows_written"].as_u64().expect("rows_written");
+        let q = o["rows_quarantined"].as_u64().expect("rows_quarantined");
+        assert_eq!(r, w + q, "{}", o["key"]);
+        read += r;
+        written += w;
+        quarantined += q;
+    }
+    let t = &m["totals"];
+    assert_eq!(t["records_read"].as_u64(), Some(read));
+    assert_eq!(t["rows_written"].as_u64(), Some(written));
+    assert_eq!(t["rows_quarantined"].as_u64(), Some(quarantined));
+    let file_rows: u64 = m["files"].as_array().expect("files").iter().map(|f| f["rows"].as_u64().expect("rows")).sum();
+    assert_eq!(file_rows, written, "rows in Parquet files = rows written");
+}
+
+/// Reads every Parquet file of a table; checks schema, sort order and partition dates.
+fn read_table(out: &Path, table: &str) -> Vec<(String, RecordBatch)> {
+    let schema = trailhound::decode::schema::cloudtrail_schema();
+    let mut batches = Vec::new();
+    for path in walk(&out.join(table)) {
+        let name = path.to_string_lossy().into_owned();
+        assert!(name.ends_with(".parquet"), "only Parquet files in the table: {name}");
+        let dt = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("dt="))
+            .unwrap_or_else(|| panic!("{name} is not under dt=")).to_string();
+        let file = std::fs::File::open(&path).expect("open parquet");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).expect("parquet footer").build().expect("reader");
+        let mut last = i64::MIN;
+        for batch in reader {
+            let batch = batch.expect("batch");
+            assert_eq!(batch.schema().fields(), schema.fields(), "{name}: schema");
+            let ts = batch.column_by_name("eventtime_ts").expect("ts").as_primitive::<TimestampMillisecondType>();
+            for i in 0..ts.len() {
+                if ts.is_null(i) {
+                    assert_eq!(dt, "__HIVE_DEFAULT_PARTITION__", "{name}: null time outside the null partition");
+                    last = i64::MAX;
+                    continue;
+                }
+                let v = ts.value(i);
+                assert!(v >= last, "{name}: rows not sorted by event time");
+                last = v;
+                let day = chrono::DateTime::from_timestamp_millis(v).expect("ts").format("%Y-%m-%d").to_string();
+                assert_eq!(day, dt, "{name}: row in the wrong partition");
+            }
+            batches.push((dt.clone(), batch));
+        }
+    }
+    batches
+}
+
+/// (file, expected status, words the reason must contain, records, written, quarantined)
+const MALFORMED: &[(&str, &str, &str, u64, u64, u64)] = &[
+    ("corrupt_gzip_crc.json.gz", "failed", "gzip stream is corrupt or truncated", 0, 0, 0),
+    ("empty.json.gz", "failed", "the object is empty", 0, 0, 0),
+    ("invalid_json.json.gz", "failed", "invalid JSON", 0, 0, 0),
+    ("no_records.json.gz", "failed", "no Records array: the top-level object has keys \"events\", \"version\"", 0, 0, 0),
+    ("not_gzip_or_json.json.gz", "failed", "neither gzip nor JSON", 0, 0, 0),
+    ("not_json.json", "failed", "neither gzip nor JSON: content starts with \"this is plain te", 0, 0, 0),
+    ("records_not_array.json.gz", "failed", "Records is object, expected an array", 0, 0, 0),
+    ("records_not_objects.json.gz", "decoded", "", 6, 2, 4),
+    ("truncated_gzip.json.gz", "failed", "gzip stream is corrupt or truncated", 0, 0, 0),
+];
+
+#[test]
+fn malformed_guard_every_file_has_a_test() {
+    let files: Vec<String> = walk(&repo().join("testdata/malformed"))
+        .iter()
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    let expected: Vec<String> = MALFORMED.iter().map(|m| m.0.to_string()).collect();
+    assert_eq!(files, expected, "testdata/malformed and MALFORMED must list the same files");
+}
+
+#[test]
+fn scan_names_each_malformed_file_and_keeps_the_others() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("lake");
+    let good = repo().join("testdata/real-trail");
+    let malformed = repo().join("testdata/malformed");
+    let result = trailhound(&["scan", malformed.to_str().expect("utf8"), good.to_str().expect("utf8"), "--out", out.to_str().expect("utf8")]);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(3), "exit code 3 = finished with rejects; stderr:\n{stderr}");
+
+    let m = manifest(&out);
+    assert_manifest_adds_up(&m);
+    let objects = objects(&m);
+    for (name, status, reason, records, written, quarantined) in MALFORMED {
+        let o = objects.get(*name).unwrap_or_else(|| panic!("{name} missing from the manifest"));
+        assert_eq!(o["status"], *status, "{name}: {o}");
+        let got = o["reason"].as_str().unwrap_or("");
+        assert!(got.contains(reason), "{name}: reason {got:?} should contain {reason:?}");
+        assert_eq!(o["records_read"].as_u64(), Some(*records), "{name}");
+        assert_eq!(o["rows_written"].as_u64(), Some(*written), "{name}");
+        assert_eq!(o["rows_quarantined"].as_u64(), Some(*quarantined), "{name}");
+        if *status == "failed" {
+            assert!(stderr.contains(&format!("{name}: {got}")), "stderr names {name} and why:\n{stderr}");
+        }
+    }
+    // The real files next to them are all written (394 + 47 + 22 + 6 records).
+    let good_rows: u64 = objects
+        .values()
+        .filter(|o| o["key"].as_str().unwrap_or("").contains("real-trail"))
+        .map(|o| o["rows_written"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(good_rows, 469);
+    let batches = read_table(&out, "cloudtrail");
+    let dts: std::collections::BTreeSet<&str> = batches.iter().map(|(d, _)| d.as_str()).collect();
+    assert_eq!(dts.into_iter().collect::<Vec<_>>(), ["2023-07-10", "2026-11-25"]);
+    assert_eq!(batches.iter().map(|(_, b)| b.num_rows()).sum::<usize>(), 471);
+
+    // Quarantine: the four non-object records with their reason and raw JSON, and
+    // one entry per failed object.
+    let quarantine: Vec<Value> = walk(&out.join("_quarantine"))
+        .iter()
+        .flat_map(|p| std::fs::read_to_string(p).expect("quarantine").lines().map(|l| serde_json::from_str(l).expect("jsonl")).collect::<Vec<Value>>())
+        .collect();
+    let records: Vec<&Value> = quarantine.iter().filter(|q| q["record_index"].is_u64()).collect();
+    let raws: Vec<&str> = records.iter().map(|q| q["raw"].as_str().expect("raw")).collect();
+    assert_eq!(raws, ["42", "\"a string\"", "null", "[1]"]);
+    assert!(records.iter().all(|q| q["reason"].as_str().expect("reason").ends_with("expected an object")));
+    let failed = MALFORMED.iter().filter(|m| m.1 == "failed").count();
+    assert_eq!(quarantine.len() - records.len(), failed);
+}
+
+#[test]
+fn scan_without_source_reads_the_sample_trail() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("lake");
+    let result = trailhound(&["scan", "--out", out.to_str().expect("utf8")]);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(0), "stderr:\n{stderr}");
+    assert!(stderr.contains("sample trail"), "{stderr}");
+
+    let m = manifest(&out);
+    assert_manifest_adds_up(&m);
+    // Independent count: entries of every Records array under a CloudTrail/ folder.
+    let mut want = 0;
+    for path in walk(&repo().join("testdata/sample-trail")) {
+        let key = path.to_string_lossy();
+        if key.contains("/CloudTrail/") {
+            let doc: Value = serde_json::from_slice(&inflate(&std::fs::read(&path).expect("read"))).expect("json");
+            want += doc["Records"].as_array().expect("Records").len() as u64;
+        }
+    }
+    assert_eq!(m["totals"]["rows_written"].as_u64(), Some(want));
+    assert_eq!(m["totals"]["rows_quarantined"].as_u64(), Some(0));
+    let skipped = &m["totals"]["skipped_by_kind"];
+    assert_eq!(skipped["digest"].as_u64(), Some(1), "{skipped}");
+    assert_eq!(skipped["insight"].as_u64(), Some(1), "{skipped}");
+    assert!(stderr.contains("skipped: 1 digest, 1 insight"), "{stderr}");
+
+    let batches = read_table(&out, "cloudtrail");
+    let rows: usize = batches.iter().map(|(_, b)| b.num_rows()).sum();
+    assert_eq!(rows as u64, want);
+    let days: std::collections::BTreeSet<&str> = batches.iter().map(|(d, _)| d.as_str()).collect();
+    assert!(days.is_superset(&["2026-11-24", "2026-11-25", "2026-11-26"].into_iter().collect()), "{days:?}");
+    assert!(!days.contains("__HIVE_DEFAULT_PARTITION__"));
+}
+
+#[test]
+fn corpus_scan_skips_digests_insights_and_look_alikes() {
+    let Some(corpus) = shared_corpus() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("lake");
+    let result = trailhound(&[
+        "scan",
+        corpus.join("cloudtrail").to_str().expect("utf8"),
+        corpus.join("negative").to_str().expect("utf8"),
+        "--out",
+        out.to_str().expect("utf8"),
+    ]);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(0), "{stderr}");
+    let m = manifest(&out);
+    assert_manifest_adds_up(&m);
+    let t = &m["totals"];
+    assert_eq!(t["objects_failed"].as_u64(), Some(0));
+    assert_eq!(t["skipped_by_kind"]["digest"].as_u64(), Some(3), "{t}");
+    assert_eq!(t["skipped_by_kind"]["insight"].as_u64(), Some(1), "{t}");
+    assert_eq!(t["skipped_by_kind"]["not-cloudtrail"].as_u64(), Some(3), "{t}");
+    let batches = read_table(&out, "cloudtrail");
+    let rows: usize = batches.iter().map(|(_, b)| b.num_rows()).sum();
+    assert_eq!(rows as u64, t["rows_written"].as_u64().expect("rows"));
+    assert!(rows > 4_000);
+}
