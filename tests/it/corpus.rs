@@ -15,24 +15,32 @@ fn decode_one(decoder: &mut CloudTrailDecoder, key: &str, raw: &[u8]) -> (FileVe
     (verdict, batches)
 }
 
-#[test]
-fn corpus_cloudtrail_files_round_trip_field_by_field() {
-    let Some(corpus) = shared_corpus() else { return };
+/// Counts of what a round trip saw.
+#[derive(Debug, Default)]
+struct Seen {
+    files: usize,
+    records: usize,
+    digests: usize,
+}
+
+/// Decodes every `.json.gz` under `dir` accepted by `keep` and compares each row with
+/// its source record; panics with the first differences.
+fn round_trip_dir(dir: &std::path::Path, keep: &dyn Fn(&str) -> bool) -> Seen {
     let mut decoder = CloudTrailDecoder::new(DecodeLimits::default());
-    let (mut files, mut records, mut digests) = (0, 0, 0);
+    let mut seen = Seen::default();
     let mut failures = Vec::new();
-    for path in walk(&corpus.join("cloudtrail")) {
+    for path in walk(dir) {
         let name = path.to_string_lossy().into_owned();
-        if !name.ends_with(".json.gz") {
+        if !name.ends_with(".json.gz") || !keep(&name) {
             continue;
         }
         let raw = std::fs::read(&path).expect("read corpus file");
         let source: Value = serde_json::from_slice(&inflate(&raw))
-            .unwrap_or_else(|e| panic!("the corpus file {name} is not JSON: {e}"));
+            .unwrap_or_else(|e| panic!("the test file {name} is not JSON: {e}"));
         let (verdict, batches) = decode_one(&mut decoder, &name, &raw);
         let Some(entries) = source.get("Records").and_then(Value::as_array) else {
             assert_eq!(verdict, FileVerdict::Digest, "{name} has no Records");
-            digests += 1;
+            seen.digests += 1;
             continue;
         };
         let FileVerdict::Events { records: n, quarantined, .. } = verdict else {
@@ -52,13 +60,28 @@ fn corpus_cloudtrail_files_round_trip_field_by_field() {
                 i += 1;
             }
         }
-        files += 1;
-        records += entries.len();
+        seen.files += 1;
+        seen.records += entries.len();
     }
     assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures[..failures.len().min(40)].join("\n"));
-    assert!(files >= 360 && records >= 4_000, "only {files} files / {records} records found");
-    assert!(digests >= 3, "digests: {digests}");
-    eprintln!("corpus: {files} files, {records} records, {digests} digests compared");
+    seen
+}
+
+#[test]
+fn corpus_cloudtrail_files_round_trip_field_by_field() {
+    let Some(corpus) = shared_corpus() else { return };
+    let seen = round_trip_dir(&corpus.join("cloudtrail"), &|_| true);
+    assert!(seen.files >= 360 && seen.records >= 4_000, "only {seen:?}");
+    assert!(seen.digests >= 3, "{seen:?}");
+    eprintln!("corpus: {seen:?}");
+}
+
+#[test]
+fn testdata_trails_round_trip_field_by_field() {
+    let seen = round_trip_dir(&crate::repo().join("testdata/real-trail"), &|_| true);
+    assert_eq!((seen.files, seen.records), (4, 469));
+    let seen = round_trip_dir(&crate::repo().join("testdata/sample-trail"), &|k| !k.contains("CloudTrail-Insight"));
+    assert!(seen.files > 100 && seen.records > 1_000 && seen.digests == 1, "{seen:?}");
 }
 
 #[test]
