@@ -66,6 +66,12 @@ fn scan(args: ScanArgs) -> Result<u8> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     anyhow::ensure!(threads > 0, "--threads must be at least 1");
+    // One object is decoded in memory and Arrow string columns hold at most 2 GiB.
+    anyhow::ensure!(
+        args.max_decompressed_bytes <= 1536 << 20,
+        "--max-decompressed-bytes must be at most 1610612736 (1.5 GiB), got {}",
+        args.max_decompressed_bytes
+    );
     let options = ScanOptions {
         sources,
         out: args.out,

@@ -321,3 +321,114 @@ fn notification_source<'a>(tape: &[Node<'a>], i: usize) -> Option<&'a str> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, AsArray, BooleanArray, StructArray};
+
+    fn decode_all(doc: &str) -> (FileVerdict, RecordBatch) {
+        let mut d = CloudTrailDecoder::new(DecodeLimits::default());
+        let verdict = d.decode("k", doc.as_bytes()).expect("decodes");
+        let batches = d.finish().expect("finish");
+        let schema = cloudtrail_schema();
+        let batch = arrow::compute::concat_batches(&schema, &batches).expect("concat");
+        (verdict, batch)
+    }
+
+    fn str_at<'a>(batch: &'a RecordBatch, column: &str, row: usize) -> Option<&'a str> {
+        let array = batch.column_by_name(column).expect("column").as_string::<i32>();
+        (!array.is_null(row)).then(|| array.value(row))
+    }
+
+    #[test]
+    fn decode_keeps_every_value_in_a_column_or_unmapped() {
+        let doc = r#"{"Records":[{
+            "eventVersion":"1.10","eventTime":"2024-05-01T10:00:00Z","eventName":"GetObject",
+            "userIdentity":{"type":"AssumedRole","accesKeyId":"typo","sessionContext":{"sessionIssuer":{},"sourceIdentity":"alice@example.com"}},
+            "userAgent":["a","b"],"readOnly":"True","managementEvent":"maybe","recipientAccountId":123456789012,
+            "requestParameters":{"bucketName":"b","n":1.5,"deep":{"x":[1,{"y":null}]}},
+            "responseElements":null,
+            "resources":[{"ARN":"arn:aws:s3:::b/k","arn":"dup"},{"ARNPrefix":"arn:aws:s3:::b/p"},"junk",null],
+            "tlsDetails":{"keyExchange":"X25519MLKEM768"},
+            "p_log_type":"AWS.CloudTrail","errorMessage":"Zugriff verweigert – 拒否 🤖"
+        }]}"#;
+        let (verdict, b) = decode_all(doc);
+        assert!(matches!(verdict, FileVerdict::Events { records: 1, .. }));
+        assert_eq!(b.num_rows(), 1);
+        assert_eq!(str_at(&b, "useragent", 0), None);
+        assert_eq!(str_at(&b, "readonly", 0), Some("True"));
+        assert_eq!(str_at(&b, "recipientaccountid", 0), Some("123456789012"));
+        assert_eq!(
+            str_at(&b, "requestparameters", 0),
+            Some(r#"{"bucketName":"b","n":1.5,"deep":{"x":[1,{"y":null}]}}"#)
+        );
+        assert_eq!(str_at(&b, "responseelements", 0), None);
+        assert_eq!(str_at(&b, "errormessage", 0), Some("Zugriff verweigert – 拒否 🤖"));
+        assert_eq!(str_at(&b, "sourceidentity", 0), Some("alice@example.com"));
+        assert_eq!(str_at(&b, "tlskeyexchange", 0), Some("X25519MLKEM768"));
+        let mgmt = b.column_by_name("managementevent").expect("col");
+        assert!(mgmt.as_any().downcast_ref::<BooleanArray>().expect("bool").is_null(0));
+        // `sessionIssuer: {}` is a present struct with null fields.
+        let ui = b.column_by_name("useridentity").expect("col").as_any().downcast_ref::<StructArray>().expect("struct");
+        let sc = ui.column_by_name("sessioncontext").expect("sc").as_any().downcast_ref::<StructArray>().expect("struct");
+        let si = sc.column_by_name("sessionissuer").expect("si");
+        assert!(si.is_valid(0));
+        assert!(sc.column_by_name("attributes").expect("attributes").is_null(0));
+        let resources = b.column_by_name("resources").expect("col").as_list::<i32>();
+        assert_eq!(resources.value_length(0), 4);
+        let unmapped: serde_json::Value =
+            serde_json::from_str(str_at(&b, "unmapped", 0).expect("unmapped")).expect("json");
+        assert_eq!(
+            unmapped,
+            serde_json::json!({
+                "userIdentity.accesKeyId": "typo",
+                "userAgent": ["a", "b"],
+                "managementEvent": "maybe",
+                "resources[0].arn": "dup",
+                "resources[1].ARNPrefix": "arn:aws:s3:::b/p",
+                "resources[2]": "junk",
+                "p_log_type": "AWS.CloudTrail"
+            })
+        );
+        let ts = b.column_by_name("eventtime_ts").expect("ts").as_primitive::<arrow::datatypes::TimestampMillisecondType>();
+        assert_eq!(ts.value(0), 1_714_557_600_000);
+    }
+
+    #[test]
+    fn decode_large_records_across_batch_boundaries() {
+        let big = "x".repeat(1 << 20);
+        let record = |i: usize| {
+            format!(r#"{{"eventID":"{i}","eventTime":"2024-05-01T10:00:0{}Z","requestParameters":{{"policy":"{big}"}}}}"#, i % 10)
+        };
+        let doc = format!(r#"{{"Records":[{}]}}"#, (0..70).map(record).collect::<Vec<_>>().join(","));
+        let mut d = CloudTrailDecoder::new(DecodeLimits { batch_bytes: 2 << 20, ..DecodeLimits::default() });
+        let verdict = d.decode("k", doc.as_bytes()).expect("decodes");
+        assert!(matches!(verdict, FileVerdict::Events { records: 70, .. }));
+        let batches = d.finish().expect("finish");
+        assert!(batches.len() > 1, "64-record checks split the rows into several batches");
+        let ids: Vec<String> = batches
+            .iter()
+            .flat_map(|b| {
+                let ids = b.column_by_name("eventid").expect("id").as_string::<i32>();
+                (0..b.num_rows()).map(|i| ids.value(i).to_string()).collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(ids, (0..70).map(|i| i.to_string()).collect::<Vec<_>>());
+        let params = batches[0].column_by_name("requestparameters").expect("col").as_string::<i32>();
+        assert_eq!(params.value(0).len(), big.len() + r#"{"policy":""}"#.len());
+    }
+
+    #[test]
+    fn decode_rejects_hostile_structure_without_crashing() {
+        let mut d = CloudTrailDecoder::new(DecodeLimits::default());
+        let deep = format!(r#"{{"Records":[{{"requestParameters":{}{}}}]}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        assert!(matches!(d.decode("k", deep.as_bytes()), Err(DecodeError::Json { .. })));
+        let digest = r#"{"awsAccountId":"1","digestS3Object":"x","logFiles":[]}"#;
+        assert_eq!(d.decode("k", digest.as_bytes()), Ok(FileVerdict::Digest));
+        assert!(matches!(d.decode("k", b"[1,2]"), Err(DecodeError::NotAnObject { found: "array" })));
+        assert!(matches!(d.decode("k", b"\xef\xbb\xbf {\"Records\":[]}"), Ok(FileVerdict::Events { records: 0, .. })));
+        assert!(matches!(d.decode("k", b"{\"Records\":[\"\xff\"]}"), Err(DecodeError::Json { .. })));
+        assert_eq!(d.pending_rows(), 0, "nothing appended from rejected objects");
+    }
+}
