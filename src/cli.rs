@@ -25,9 +25,17 @@ pub enum LogFormat {
     Json,
 }
 
+/// Source formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    Auto,
+    Cloudtrail,
+    S3Access,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read CloudTrail log files and write them as a Parquet lake.
+    /// Read CloudTrail log files and S3 server access logs and write them as a Parquet lake.
     Scan(ScanArgs),
 }
 
@@ -44,6 +52,9 @@ pub struct ScanArgs {
     /// Objects fetched concurrently.
     #[arg(long, default_value_t = 64)]
     pub fetch_concurrency: usize,
+    /// What the objects are: by key layout and content (auto), or forced.
+    #[arg(long, value_enum, default_value_t = Kind::Auto)]
+    pub kind: Kind,
     /// Parquet compression.
     #[arg(long, value_enum, default_value_t = Codec::Zstd)]
     pub compression: Codec,

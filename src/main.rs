@@ -5,13 +5,14 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use trailhound::decode::cloudtrail::DecodeLimits;
+use trailhound::decode::DecodeLimits;
 use trailhound::sink::manifest::RunManifest;
 use trailhound::sink::SinkOptions;
 use trailhound::ScanOptions;
 
 mod cli;
-use cli::{Cli, Command, LogFormat, ScanArgs};
+use cli::{Cli, Command, Kind, LogFormat, ScanArgs};
+use trailhound::decode::{KindHint, Table};
 
 /// Exit codes a scheduler can act on.
 const EXIT_OK: u8 = 0;
@@ -83,6 +84,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
             ..DecodeLimits::default()
         },
         sink: SinkOptions { codec: args.compression, ..SinkOptions::default() },
+        kind: match args.kind {
+            Kind::Auto => KindHint::Auto,
+            Kind::Cloudtrail => KindHint::Force(Table::CloudTrail),
+            Kind::S3Access => KindHint::Force(Table::S3Access),
+        },
     };
     let manifest = trailhound::scan(&options).context("scan failed")?;
     print_summary(&manifest, &options);
@@ -94,18 +100,19 @@ fn print_summary(m: &RunManifest, options: &ScanOptions) {
     let mb = |b: u64| b as f64 / 1e6;
     let secs = m.elapsed_seconds.max(1e-9);
     eprintln!(
-        "scan {}: {} objects listed, {} decoded ({:.1} MB read, {:.1} MB JSON), {} skipped, {} failed",
-        m.run_id, t.objects_listed, t.objects_decoded, mb(t.bytes_read), mb(t.json_bytes),
+        "scan {}: {} objects listed, {} decoded ({:.1} MB read, {:.1} MB decompressed), {} skipped, {} failed",
+        m.run_id, t.objects_listed, t.objects_decoded, mb(t.bytes_read), mb(t.decompressed_bytes),
         t.objects_skipped, t.objects_failed
     );
+    let per_table: Vec<String> = t.rows_by_table.iter().map(|(k, n)| format!("{k} {n}")).collect();
     eprintln!(
-        "  records {} -> rows written {}, quarantined {}; {} Parquet files ({:.1} MB) in {}",
-        t.records_read, t.rows_written, t.rows_quarantined, t.parquet_files, mb(t.parquet_bytes),
-        options.out.display()
+        "  records {} -> rows written {} ({}), quarantined {}; {} Parquet files ({:.1} MB) in {}",
+        t.records_read, t.rows_written, per_table.join(", "), t.rows_quarantined, t.parquet_files,
+        mb(t.parquet_bytes), options.out.display()
     );
     eprintln!(
-        "  {:.2} s, {:.1} MB/s of JSON, {:.0} records/s",
-        m.elapsed_seconds, mb(t.json_bytes) / secs, t.records_read as f64 / secs
+        "  {:.2} s, {:.1} MB/s decompressed, {:.0} records/s",
+        m.elapsed_seconds, mb(t.decompressed_bytes) / secs, t.records_read as f64 / secs
     );
     if !t.skipped_by_kind.is_empty() {
         let parts: Vec<String> = t.skipped_by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();

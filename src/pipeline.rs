@@ -21,9 +21,8 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use tracing::{debug, info, warn};
 
-use crate::decode::cloudtrail::DecodeLimits;
-use crate::decode::schema::{cloudtrail_schema, EVENT_TIME_TS, NULL_PARTITION};
-use crate::decode::{CloudTrailDecoder, FileVerdict};
+use crate::decode::schema::NULL_PARTITION;
+use crate::decode::{DecodeLimits, FileVerdict, KindHint, ObjectDecoder, Table};
 use crate::error::{Error, Result};
 use crate::sink::manifest::{ObjectReport, ObjectStatus, QuarantineEntry, RunManifest, Totals};
 use crate::sink::{SinkOptions, TableWriter, WrittenFile};
@@ -42,6 +41,8 @@ pub struct ScanOptions {
     pub max_object_bytes: u64,
     pub limits: DecodeLimits,
     pub sink: SinkOptions,
+    /// Which decoder reads the objects (by content unless forced).
+    pub kind: KindHint,
 }
 
 struct Fetched {
@@ -51,7 +52,7 @@ struct Fetched {
 
 struct Outcome {
     index: usize,
-    result: std::result::Result<FileVerdict, String>,
+    result: std::result::Result<(Table, FileVerdict), String>,
 }
 
 /// Runs phase 1 (ingest) and returns the run's manifest, also written under `_runs/`.
@@ -102,7 +103,7 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
 
     let threads = options.threads.max(1);
     let (fetch_tx, fetch_rx) = tokio::sync::mpsc::channel::<Fetched>(threads * 2);
-    let (batch_tx, batch_rx) = mpsc::sync_channel::<RecordBatch>(threads * 2);
+    let (batch_tx, batch_rx) = mpsc::sync_channel::<(Table, RecordBatch)>(threads * 2);
     let (outcome_tx, outcome_rx) = mpsc::channel::<Outcome>();
 
     let concurrency = options.fetch_concurrency.max(1);
@@ -132,32 +133,43 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         let outcome_tx = outcome_tx.clone();
         let keys = keys.clone();
         let limits = options.limits;
+        let hint = options.kind;
         let worker = std::thread::Builder::new()
             .name(format!("trailhound-decode-{n}"))
             .stack_size(16 << 20)
-            .spawn(move || decode_worker(&fetch_rx, &batch_tx, &outcome_tx, &keys, limits))
+            .spawn(move || decode_worker(&fetch_rx, &batch_tx, &outcome_tx, &keys, limits, hint))
             .map_err(|e| Error::Pipeline(format!("starting a decode worker: {e}")))?;
         workers.push(worker);
     }
     drop(batch_tx);
     drop(outcome_tx);
 
-    let mut writer = TableWriter::try_new(
-        out_store.clone(),
-        "cloudtrail",
-        &run_id,
-        cloudtrail_schema(),
-        EVENT_TIME_TS,
-        options.sink.clone(),
-        runtime.handle().clone(),
-    )?;
+    let mut writers = BTreeMap::new();
+    for table in Table::ALL {
+        let writer = TableWriter::try_new(
+            out_store.clone(),
+            table.name(),
+            &run_id,
+            table.schema(),
+            table.time_column(),
+            options.sink.clone(),
+            runtime.handle().clone(),
+        )?;
+        writers.insert(table, writer);
+    }
     let sink = std::thread::Builder::new()
         .name("trailhound-sink".into())
         .spawn(move || -> Result<Vec<WrittenFile>> {
-            for batch in batch_rx {
-                writer.push(batch)?;
+            for (table, batch) in batch_rx {
+                if let Some(writer) = writers.get_mut(&table) {
+                    writer.push(batch)?;
+                }
             }
-            writer.finish()
+            let mut files = Vec::new();
+            for writer in writers.into_values() {
+                files.extend(writer.finish()?);
+            }
+            Ok(files)
         })
         .map_err(|e| Error::Pipeline(format!("starting the sink: {e}")))?;
 
@@ -199,6 +211,7 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         files,
         objects: reports,
     };
+    debug!(run_id, "manifest ready");
     if !quarantine.is_empty() {
         let key = format!("_quarantine/{run_id}.jsonl");
         runtime
@@ -216,12 +229,13 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
 
 fn decode_worker(
     fetch_rx: &Mutex<tokio::sync::mpsc::Receiver<Fetched>>,
-    batch_tx: &mpsc::SyncSender<RecordBatch>,
+    batch_tx: &mpsc::SyncSender<(Table, RecordBatch)>,
     outcome_tx: &mpsc::Sender<Outcome>,
     keys: &[String],
     limits: DecodeLimits,
+    hint: KindHint,
 ) {
-    let mut decoder = CloudTrailDecoder::new(limits);
+    let mut decoder = ObjectDecoder::new(limits);
     loop {
         let next = match fetch_rx.lock() {
             Ok(mut rx) => rx.blocking_recv(),
@@ -229,7 +243,7 @@ fn decode_worker(
         };
         let Some(Fetched { index, body }) = next else { break };
         let key = &keys[index];
-        let result = body.and_then(|bytes| decoder.decode(key, &bytes).map_err(|e| e.to_string()));
+        let result = body.and_then(|bytes| decoder.decode(key, &bytes, hint).map_err(|e| e.to_string()));
         match &result {
             Ok(verdict) => debug!(key, ?verdict, "decoded"),
             Err(error) => warn!(key, error, "object rejected"),
@@ -257,14 +271,17 @@ fn decode_worker(
 
 fn apply_outcome(
     report: &mut ObjectReport,
-    result: std::result::Result<FileVerdict, String>,
+    result: std::result::Result<(Table, FileVerdict), String>,
     quarantine: &mut String,
 ) {
-    match result {
-        Ok(FileVerdict::Events { records, quarantined, compression, json_bytes }) => {
+    if let Ok((table, FileVerdict::Events { .. })) = &result {
+        report.table = Some(*table);
+    }
+    match result.map(|(_, verdict)| verdict) {
+        Ok(FileVerdict::Events { records, quarantined, compression, decompressed_bytes }) => {
             report.status = ObjectStatus::Decoded;
             report.compression = Some(compression);
-            report.json_bytes = json_bytes;
+            report.decompressed_bytes = decompressed_bytes;
             report.records_read = records;
             report.rows_quarantined = quarantined.len() as u64;
             report.rows_written = records - report.rows_quarantined;
@@ -331,9 +348,12 @@ fn totals(reports: &[ObjectReport], files: &[WrittenFile], ignored: u64) -> Tota
         if r.status == ObjectStatus::Decoded {
             t.bytes_read += r.size_bytes;
         }
-        t.json_bytes += r.json_bytes;
+        t.decompressed_bytes += r.decompressed_bytes;
         t.records_read += r.records_read;
         t.rows_written += r.rows_written;
+        if let Some(table) = r.table {
+            *t.rows_by_table.entry(table.name().to_string()).or_default() += r.rows_written;
+        }
         t.rows_quarantined += r.rows_quarantined;
     }
     t.skipped_by_kind = skipped;

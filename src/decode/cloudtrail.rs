@@ -52,12 +52,13 @@ pub struct Quarantined {
 /// What an object turned out to be.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileVerdict {
-    /// A CloudTrail log file: `records` entries read, all appended except `quarantined`.
+    /// A log file: `records` entries read, all appended except `quarantined`.
     Events {
         records: u64,
         quarantined: Vec<Quarantined>,
         compression: Compression,
-        json_bytes: u64,
+        /// Size of the content after decompression.
+        decompressed_bytes: u64,
     },
     /// A CloudTrail digest file (integrity validation), not events.
     Digest,
@@ -93,26 +94,31 @@ impl CloudTrailDecoder {
         }
     }
 
-    /// Decodes one object. Rows go to the builders; full batches are collected for
-    /// [`Self::take_batches`].
+    /// Decodes one object (gzip or plain). Rows go to the builders; full batches are
+    /// collected for [`Self::take_batches`].
     ///
     /// # Errors
     /// A [`DecodeError`] when the object as a whole is unreadable; nothing from it
     /// has been appended then.
     pub fn decode(&mut self, source_key: &str, raw: &[u8]) -> Result<FileVerdict, DecodeError> {
         let mut input = std::mem::take(&mut self.input);
-        let result = self.decode_into(source_key, raw, &mut input);
+        let result = decompress_into(raw, &mut input, self.limits.max_decompressed_bytes)
+            .and_then(|compression| self.decode_decompressed(source_key, &mut input, compression));
         self.input = input;
         result
     }
 
-    fn decode_into(
+    /// Decodes content already decompressed into `input` (which is padded in place
+    /// for the parser).
+    ///
+    /// # Errors
+    /// As [`Self::decode`].
+    pub fn decode_decompressed(
         &mut self,
         source_key: &str,
-        raw: &[u8],
         input: &mut Vec<u8>,
+        compression: Compression,
     ) -> Result<FileVerdict, DecodeError> {
-        let compression = decompress_into(raw, input, self.limits.max_decompressed_bytes)?;
         let start = json_start(input)?;
         let len = input.len();
         input.resize(len + simd_json::INPUT_PADDING, 0);
@@ -125,13 +131,14 @@ impl CloudTrailDecoder {
                 records,
                 quarantined,
                 compression,
-                json_bytes: len as u64,
+                decompressed_bytes: len as u64,
             }),
             Ok(TapeOutcome::LookAlike(reason)) => Ok(FileVerdict::NotCloudTrail { reason }),
             Err(DecodeError::NoRecords { .. }) if is_digest(&tape.0) => Ok(FileVerdict::Digest),
             Err(e) => Err(e),
         });
         self.tape = tape.reset().0;
+        input.truncate(len);
         verdict
     }
 
@@ -228,7 +235,7 @@ fn quarantine(tape: &[Node<'_>], j: usize, index: usize, reason: String) -> Quar
 }
 
 /// Offset of the first JSON byte (after whitespace and a UTF-8 BOM).
-fn json_start(input: &[u8]) -> Result<usize, DecodeError> {
+pub(crate) fn json_start(input: &[u8]) -> Result<usize, DecodeError> {
     let mut start = 0;
     if input.starts_with(&[0xef, 0xbb, 0xbf]) {
         start = 3;
@@ -243,7 +250,7 @@ fn json_start(input: &[u8]) -> Result<usize, DecodeError> {
     }
 }
 
-fn describe_prefix(bytes: &[u8]) -> String {
+pub(crate) fn describe_prefix(bytes: &[u8]) -> String {
     if bytes.is_empty() {
         return "only whitespace".into();
     }

@@ -1,18 +1,25 @@
 //! Decode stage: object bytes in, Arrow record batches out.
 //!
 //! Pure and synchronous (`&[u8] -> RecordBatch`), so it is unit-tested and
-//! benchmarked without I/O. One decoder per worker thread; it reuses its buffers,
-//! tape and builders across objects. A bad object is a [`DecodeError`] for that
-//! object only; a bad record is quarantined and the object's other records are kept.
+//! benchmarked without I/O. One [`ObjectDecoder`] per worker thread; it inflates
+//! once, tells CloudTrail JSON from S3 access-log text by content, and reuses its
+//! buffers, tape and builders across objects. A bad object is a [`DecodeError`] for
+//! that object only; a bad record is quarantined and the object's other records kept.
 
 pub mod cloudtrail;
 pub mod columns;
 pub mod compression;
 pub mod json;
+pub mod s3_access;
 pub mod schema;
 pub mod time;
 
-pub use cloudtrail::{CloudTrailDecoder, FileVerdict, Quarantined};
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
+
+pub use cloudtrail::{CloudTrailDecoder, DecodeLimits, FileVerdict, Quarantined};
+pub use s3_access::AccessLogDecoder;
 
 /// Why an object could not be decoded. Positions are byte offsets into the
 /// decompressed content.
@@ -25,7 +32,7 @@ pub enum DecodeError {
     Gzip { inflated_bytes: u64, message: String },
     #[error("decompressed content is larger than the limit of {limit_bytes} bytes")]
     TooLarge { limit_bytes: u64 },
-    #[error("neither gzip nor JSON: content starts with {prefix}")]
+    #[error("neither a CloudTrail log file (JSON) nor an S3 access log (text): content starts with {prefix}")]
     NotJson { prefix: String },
     #[error("invalid JSON: {message}")]
     Json { message: String },
@@ -35,4 +42,119 @@ pub enum DecodeError {
     NoRecords { keys: String },
     #[error("Records is {found}, expected an array")]
     RecordsNotArray { found: &'static str },
+}
+
+/// The lake's tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Table {
+    #[serde(rename = "cloudtrail")]
+    CloudTrail,
+    S3Access,
+}
+
+impl Table {
+    pub const ALL: [Table; 2] = [Table::CloudTrail, Table::S3Access];
+
+    /// The table's folder under the lake root.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::CloudTrail => "cloudtrail",
+            Table::S3Access => "s3_access",
+        }
+    }
+
+    pub fn schema(self) -> SchemaRef {
+        match self {
+            Table::CloudTrail => schema::cloudtrail_schema(),
+            Table::S3Access => s3_access::s3_access_schema(),
+        }
+    }
+
+    /// The typed event-time column: partitions and sort order come from it.
+    pub fn time_column(self) -> &'static str {
+        match self {
+            Table::CloudTrail => schema::EVENT_TIME_TS,
+            Table::S3Access => s3_access::REQUEST_TIME_TS,
+        }
+    }
+}
+
+/// Which decoder to use for an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KindHint {
+    /// By content: JSON is CloudTrail, a line with a bracketed time is an access log.
+    #[default]
+    Auto,
+    /// Always decode as this table's format.
+    Force(Table),
+}
+
+/// Decodes any supported object; one per worker thread.
+pub struct ObjectDecoder {
+    input: Vec<u8>,
+    limits: DecodeLimits,
+    cloudtrail: CloudTrailDecoder,
+    access: AccessLogDecoder,
+}
+
+impl ObjectDecoder {
+    pub fn new(limits: DecodeLimits) -> Self {
+        Self {
+            input: Vec::new(),
+            limits,
+            cloudtrail: CloudTrailDecoder::new(limits),
+            access: AccessLogDecoder::new(limits),
+        }
+    }
+
+    /// Decodes one object into the table its content (or `hint`) says.
+    ///
+    /// # Errors
+    /// A [`DecodeError`] when the object as a whole is unreadable.
+    pub fn decode(&mut self, key: &str, raw: &[u8], hint: KindHint) -> Result<(Table, FileVerdict), DecodeError> {
+        let mut input = std::mem::take(&mut self.input);
+        let result = compression::decompress_into(raw, &mut input, self.limits.max_decompressed_bytes)
+            .and_then(|compression| {
+                let table = match hint {
+                    KindHint::Force(table) => table,
+                    KindHint::Auto if cloudtrail::json_start(&input).is_ok() => Table::CloudTrail,
+                    KindHint::Auto if AccessLogDecoder::sniff(&input) => Table::S3Access,
+                    KindHint::Auto => {
+                        return Err(DecodeError::NotJson { prefix: cloudtrail::describe_prefix(trim_start(&input)) })
+                    }
+                };
+                let verdict = match table {
+                    Table::CloudTrail => self.cloudtrail.decode_decompressed(key, &mut input, compression)?,
+                    Table::S3Access => self.access.decode_decompressed(key, &input, compression),
+                };
+                Ok((table, verdict))
+            });
+        self.input = input;
+        result
+    }
+
+    /// Batches completed so far, with their table.
+    pub fn take_batches(&mut self) -> Vec<(Table, RecordBatch)> {
+        let mut out: Vec<(Table, RecordBatch)> =
+            self.cloudtrail.take_batches().into_iter().map(|b| (Table::CloudTrail, b)).collect();
+        out.extend(self.access.take_batches().into_iter().map(|b| (Table::S3Access, b)));
+        out
+    }
+
+    /// Completes every buffered row into batches.
+    ///
+    /// # Errors
+    /// Only on a broken internal invariant.
+    pub fn finish(&mut self) -> Result<Vec<(Table, RecordBatch)>, ArrowError> {
+        let mut out: Vec<(Table, RecordBatch)> =
+            self.cloudtrail.finish()?.into_iter().map(|b| (Table::CloudTrail, b)).collect();
+        out.extend(self.access.finish()?.into_iter().map(|b| (Table::S3Access, b)));
+        Ok(out)
+    }
+}
+
+fn trim_start(bytes: &[u8]) -> &[u8] {
+    let n = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    &bytes[n..]
 }

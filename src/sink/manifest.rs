@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::WrittenFile;
 use crate::decode::compression::Compression;
+use crate::decode::Table;
 use crate::source::ObjectKind;
 
 /// What happened to one source object.
@@ -33,12 +34,15 @@ pub struct ObjectReport {
     pub etag: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<ObjectKind>,
+    /// The table its records went to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<Table>,
     pub status: ObjectStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compression: Option<Compression>,
-    pub json_bytes: u64,
+    pub decompressed_bytes: u64,
     pub records_read: u64,
     pub rows_written: u64,
     pub rows_quarantined: u64,
@@ -54,10 +58,11 @@ impl ObjectReport {
             size_bytes,
             etag,
             kind,
+            table: None,
             status: ObjectStatus::Failed,
             reason: None,
             compression: None,
-            json_bytes: 0,
+            decompressed_bytes: 0,
             records_read: 0,
             rows_written: 0,
             rows_quarantined: 0,
@@ -76,7 +81,7 @@ pub struct Totals {
     /// Files under the sources that are not log files by name.
     pub files_ignored: u64,
     pub bytes_read: u64,
-    pub json_bytes: u64,
+    pub decompressed_bytes: u64,
     pub records_read: u64,
     pub rows_written: u64,
     pub rows_quarantined: u64,
@@ -85,6 +90,8 @@ pub struct Totals {
     pub parquet_files: u64,
     pub parquet_bytes: u64,
     pub skipped_by_kind: BTreeMap<String, u64>,
+    /// Rows written per table.
+    pub rows_by_table: BTreeMap<String, u64>,
 }
 
 /// The manifest of one run.

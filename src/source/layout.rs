@@ -20,6 +20,8 @@ pub enum ObjectKind {
     NetworkActivity,
     /// Aggregated data-event summaries (a different record format).
     Aggregated,
+    /// S3 server access logs (`...YYYY-MM-DD-hh-mm-ss-UniqueString`): decoded into `s3_access`.
+    S3Access,
 }
 
 impl ObjectKind {
@@ -37,7 +39,7 @@ impl ObjectKind {
     /// Why an object of this kind is not decoded into the events table, if it is not.
     pub fn skip_reason(self) -> Option<&'static str> {
         match self {
-            Self::CloudTrail => None,
+            Self::CloudTrail | Self::S3Access => None,
             Self::Digest => Some("CloudTrail digest file (integrity validation, not events)"),
             Self::Insight => Some("CloudTrail Insights events (kept out of the events table)"),
             Self::NetworkActivity => {
@@ -84,6 +86,18 @@ pub fn parse_key(key: &str) -> KeyLayout {
             }
         }
     }
+    if let Some(date) = access_log_name_date(parts.last().copied().unwrap_or("")) {
+        // `[prefix][account]/[region]/[bucket]/YYYY/MM/DD/<name>` when date-partitioned.
+        let n = parts.len();
+        let partitioned = n >= 7 && parse_date(parts[n - 4], parts[n - 3], parts[n - 2]).is_some();
+        return KeyLayout {
+            kind: Some(ObjectKind::S3Access),
+            account: partitioned.then(|| parts[n - 7].to_string()),
+            region: partitioned.then(|| parts[n - 6].to_string()),
+            date: Some(date),
+            ..KeyLayout::default()
+        };
+    }
     // Outside the layout: a folder named like one, or the file name pattern
     // `<account>_CloudTrail-Digest_<region>_...`.
     let kind = parts
@@ -98,6 +112,24 @@ pub fn parse_key(key: &str) -> KeyLayout {
             ObjectKind::from_folder(fields.next()?)
         });
     KeyLayout { kind, ..KeyLayout::default() }
+}
+
+/// The date of an access-log object name: it ends `YYYY-MM-DD-hh-mm-ss-` + 16
+/// upper-case hex characters (+ `.gz` if someone compressed it); a prefix may be
+/// glued on (`logs2013-11-01-21-32-16-E568B2907131C0C0`).
+fn access_log_name_date(name: &str) -> Option<(i32, u32, u32)> {
+    let name = name.strip_suffix(".gz").unwrap_or(name);
+    let tail = name.get(name.len().checked_sub(36)?..)?.as_bytes();
+    let shape_ok = tail.iter().enumerate().all(|(i, &c)| match i {
+        4 | 7 | 10 | 13 | 16 | 19 => c == b'-',
+        20.. => c.is_ascii_digit() || (b'A'..=b'F').contains(&c),
+        _ => c.is_ascii_digit(),
+    });
+    if !shape_ok {
+        return None;
+    }
+    let t = std::str::from_utf8(tail).ok()?;
+    parse_date(&t[0..4], &t[5..7], &t[8..10])
 }
 
 fn parse_date(y: &str, m: &str, d: &str) -> Option<(i32, u32, u32)> {
@@ -115,7 +147,7 @@ pub fn is_candidate(key: &str, layout: &KeyLayout) -> bool {
     if name.starts_with('.') || name.starts_with('_') {
         return false;
     }
-    if layout.kind.is_some() && layout.account.is_some() {
+    if (layout.kind.is_some() && layout.account.is_some()) || layout.kind == Some(ObjectKind::S3Access) {
         return true;
     }
     let lower = name.to_ascii_lowercase();
@@ -157,6 +189,17 @@ mod tests {
         );
         assert_eq!(parse_key("corpus/cloudtrail/panther/rule.json.gz").kind, None);
         assert_eq!(parse_key("AWSLogs/123/CloudTrail/us-east-1/2024/13/02/x").date, None);
+
+        let k = parse_key("logs/2013-11-01-21-32-16-E568B2907131C0C0");
+        assert_eq!((k.kind, k.date, k.account), (Some(ObjectKind::S3Access), Some((2013, 11, 1)), None));
+        assert_eq!(parse_key("logs2013-11-01-21-32-16-E568B2907131C0C0").kind, Some(ObjectKind::S3Access));
+        let k = parse_key("logs/123456789012/us-west-2/src-bucket/2023/03/01/2023-03-01-00-00-00-E568B2907131C0C0.gz");
+        assert_eq!(k.kind, Some(ObjectKind::S3Access));
+        assert_eq!(k.account.as_deref(), Some("123456789012"));
+        assert_eq!(k.region.as_deref(), Some("us-west-2"));
+        assert_eq!(k.date, Some((2023, 3, 1)));
+        assert_eq!(parse_key("logs/2013-11-01-21-32-16-e568b2907131c0c0").kind, None);
+        assert_eq!(parse_key("logs/2013-13-01-21-32-16-E568B2907131C0C0").kind, None);
     }
 
     #[test]
@@ -170,5 +213,7 @@ mod tests {
         assert!(!is_candidate("a/.hidden.json.gz", &none));
         assert!(!is_candidate("a/_runs.json", &none));
         assert!(!is_candidate("lake/x.parquet", &none));
+        let access = "logs/2013-11-01-21-32-16-E568B2907131C0C0";
+        assert!(is_candidate(access, &parse_key(access)));
     }
 }

@@ -1,5 +1,6 @@
 //! The one integration-test binary (one link on 2 cores).
 
+mod access;
 mod cli;
 mod corpus;
 mod oracle;
