@@ -46,6 +46,15 @@ pub struct ScanArgs {
     /// Lake root: tables go to <out>/<table>/dt=YYYY-MM-DD/, the run manifest to <out>/_runs/.
     #[arg(long, short, default_value = "trailhound-lake")]
     pub out: PathBuf,
+    /// First UTC day of events to keep (YYYY-MM-DD); objects whose key date cannot hold it are not read.
+    #[arg(long, value_name = "DAY")]
+    pub from: Option<String>,
+    /// Last UTC day of events to keep (YYYY-MM-DD, inclusive).
+    #[arg(long, value_name = "DAY")]
+    pub to: Option<String>,
+    /// One UTC day: YYYY-MM-DD, `today` or `yesterday` (the nightly run).
+    #[arg(long, value_name = "DAY", conflicts_with_all = ["from", "to"])]
+    pub date: Option<String>,
     /// Decode threads (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,

@@ -8,6 +8,7 @@ use clap::Parser;
 use trailhound::decode::DecodeLimits;
 use trailhound::sink::manifest::RunManifest;
 use trailhound::sink::SinkOptions;
+use trailhound::pipeline::DayRange;
 use trailhound::ScanOptions;
 
 mod cli;
@@ -84,6 +85,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
             ..DecodeLimits::default()
         },
         sink: SinkOptions { codec: args.compression, ..SinkOptions::default() },
+        days: day_range(args.from.as_deref(), args.to.as_deref(), args.date.as_deref())?,
         kind: match args.kind {
             Kind::Auto => KindHint::Auto,
             Kind::Cloudtrail => KindHint::Force(Table::CloudTrail),
@@ -93,6 +95,32 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let manifest = trailhound::scan(&options).context("scan failed")?;
     print_summary(&manifest, &options);
     Ok(if manifest.has_rejects() { EXIT_REJECTS } else { EXIT_OK })
+}
+
+/// `--from/--to/--date` as an inclusive range of UTC day numbers.
+fn day_range(from: Option<&str>, to: Option<&str>, date: Option<&str>) -> Result<Option<DayRange>> {
+    let today = chrono::Utc::now().date_naive();
+    let parse = |flag: &str, s: &str| -> Result<i64> {
+        let day = match s {
+            "today" => today,
+            "yesterday" => today - chrono::Days::new(1),
+            _ => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .with_context(|| format!("{flag} {s:?} is not a date like 2026-11-27, today or yesterday"))?,
+        };
+        Ok(day.signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive()).num_days())
+    };
+    let (first, last) = match (from, to, date) {
+        (_, _, Some(d)) => {
+            let day = parse("--date", d)?;
+            (day, day)
+        }
+        (None, None, None) => return Ok(None),
+        (Some(f), Some(t), None) => (parse("--from", f)?, parse("--to", t)?),
+        (Some(f), None, None) => (parse("--from", f)?, parse("--to", "today")?),
+        (None, Some(_), None) => anyhow::bail!("--to needs --from"),
+    };
+    anyhow::ensure!(first <= last, "--from {} is after --to {}", from.unwrap_or_default(), to.unwrap_or_default());
+    Ok(Some(DayRange { first, last }))
 }
 
 fn print_summary(m: &RunManifest, options: &ScanOptions) {
@@ -117,6 +145,12 @@ fn print_summary(m: &RunManifest, options: &ScanOptions) {
     if !t.skipped_by_kind.is_empty() {
         let parts: Vec<String> = t.skipped_by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
         eprintln!("  skipped: {}", parts.join(", "));
+    }
+    if let Some([first, last]) = &m.days {
+        eprintln!(
+            "  days {first}..{last}: {} objects not read (key date out of range), {} records outside the days not written",
+            t.objects_out_of_range, t.rows_out_of_range
+        );
     }
     if t.rows_without_event_time > 0 {
         eprintln!(

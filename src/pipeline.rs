@@ -22,6 +22,7 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use tracing::{debug, info, warn};
 
 use crate::decode::schema::NULL_PARTITION;
+use crate::decode::time::{days_from_civil, format_day};
 use crate::decode::{DecodeLimits, FileVerdict, KindHint, ObjectDecoder, Table};
 use crate::error::{Error, Result};
 use crate::sink::manifest::{ObjectReport, ObjectStatus, QuarantineEntry, RunManifest, Totals};
@@ -43,6 +44,29 @@ pub struct ScanOptions {
     pub sink: SinkOptions,
     /// Which decoder reads the objects (by content unless forced).
     pub kind: KindHint,
+    /// Only events of these UTC days (inclusive), when set.
+    pub days: Option<DayRange>,
+}
+
+/// An inclusive range of UTC days, as day numbers since 1970-01-01.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayRange {
+    pub first: i64,
+    pub last: i64,
+}
+
+impl DayRange {
+    /// `[first 00:00, last+1 00:00)` in ms since the epoch: the rows kept.
+    pub fn event_time_range_ms(self) -> (i64, i64) {
+        (self.first * 86_400_000, (self.last + 1) * 86_400_000)
+    }
+
+    /// Whether an object delivered on `day` can hold events of the range. Logs are
+    /// delivered after their events (CloudTrail within about 15 minutes, access logs
+    /// within hours), so the day after the range is read too.
+    pub fn may_hold(self, delivery_day: i64) -> bool {
+        self.first <= delivery_day && delivery_day <= self.last + 1
+    }
 }
 
 struct Fetched {
@@ -80,6 +104,15 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
             .map_err(|e| Error::Output { location: options.out.display().to_string(), source: e })?,
     );
 
+    let mut listing = listing;
+    let mut objects_out_of_range = 0;
+    if let Some(days) = options.days {
+        listing.objects.retain(|o| {
+            let keep = o.layout.date.is_none_or(|(y, m, d)| days.may_hold(days_from_civil(i64::from(y), m, d)));
+            objects_out_of_range += u64::from(!keep);
+            keep
+        });
+    }
     let mut reports: Vec<ObjectReport> = listing
         .objects
         .iter()
@@ -132,7 +165,10 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         let batch_tx = batch_tx.clone();
         let outcome_tx = outcome_tx.clone();
         let keys = keys.clone();
-        let limits = options.limits;
+        let limits = DecodeLimits {
+            event_time_range_ms: options.days.map(DayRange::event_time_range_ms),
+            ..options.limits
+        };
         let hint = options.kind;
         let worker = std::thread::Builder::new()
             .name(format!("trailhound-decode-{n}"))
@@ -198,7 +234,8 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         }
     }
 
-    let totals = totals(&reports, &files, listing.num_ignored);
+    let mut totals = totals(&reports, &files, listing.num_ignored);
+    totals.objects_out_of_range = objects_out_of_range;
     let manifest = RunManifest {
         run_id: run_id.clone(),
         version: env!("CARGO_PKG_VERSION"),
@@ -207,6 +244,7 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         elapsed_seconds: started.elapsed().as_secs_f64(),
         sources: options.sources.iter().map(|p| p.display().to_string()).collect(),
+        days: options.days.map(|d| [format_day(d.first), format_day(d.last)]),
         totals,
         files,
         objects: reports,
@@ -278,13 +316,14 @@ fn apply_outcome(
         report.table = Some(*table);
     }
     match result.map(|(_, verdict)| verdict) {
-        Ok(FileVerdict::Events { records, quarantined, compression, decompressed_bytes }) => {
+        Ok(FileVerdict::Events { records, quarantined, out_of_range, compression, decompressed_bytes }) => {
             report.status = ObjectStatus::Decoded;
             report.compression = Some(compression);
             report.decompressed_bytes = decompressed_bytes;
             report.records_read = records;
             report.rows_quarantined = quarantined.len() as u64;
-            report.rows_written = records - report.rows_quarantined;
+            report.rows_out_of_range = out_of_range;
+            report.rows_written = records - report.rows_quarantined - out_of_range;
             for q in &quarantined {
                 *report.quarantine_reasons.entry(reason_class(&q.reason)).or_default() += 1;
                 push_quarantine(quarantine, &QuarantineEntry {
@@ -355,6 +394,7 @@ fn totals(reports: &[ObjectReport], files: &[WrittenFile], ignored: u64) -> Tota
             *t.rows_by_table.entry(table.name().to_string()).or_default() += r.rows_written;
         }
         t.rows_quarantined += r.rows_quarantined;
+        t.rows_out_of_range += r.rows_out_of_range;
     }
     t.skipped_by_kind = skipped;
     t.parquet_files = files.len() as u64;

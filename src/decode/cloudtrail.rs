@@ -13,6 +13,7 @@ use super::columns::RecordColumns;
 use super::compression::{decompress_into, Compression};
 use super::json::{span, type_name, write_value};
 use super::schema::{cloudtrail_schema, CLOUDTRAIL_RECORD, EVENT_TIME_TS, SOURCE_KEY, UNMAPPED};
+use super::time::parse_timestamp_ms;
 use super::DecodeError;
 
 /// Limits that protect the decoder from hostile objects.
@@ -26,6 +27,9 @@ pub struct DecodeLimits {
     pub batch_rows: usize,
     /// Emit a batch once the builders hold about this many bytes.
     pub batch_bytes: usize,
+    /// Keep only records whose event time is in `[start, end)` (ms since the epoch);
+    /// records without a readable time are kept.
+    pub event_time_range_ms: Option<(i64, i64)>,
 }
 
 impl Default for DecodeLimits {
@@ -35,6 +39,7 @@ impl Default for DecodeLimits {
             max_depth: 512,
             batch_rows: 64 * 1024,
             batch_bytes: 64 << 20,
+            event_time_range_ms: None,
         }
     }
 }
@@ -56,6 +61,8 @@ pub enum FileVerdict {
     Events {
         records: u64,
         quarantined: Vec<Quarantined>,
+        /// Records outside the requested event-time range, not written.
+        out_of_range: u64,
         compression: Compression,
         /// Size of the content after decompression.
         decompressed_bytes: u64,
@@ -127,9 +134,10 @@ impl CloudTrailDecoder {
         let parsed = simd_json::fill_tape_padded(doc, len - start, &mut self.buffers, &mut tape)
             .map_err(|e| DecodeError::Json { message: json_error(&e, start) });
         let verdict = parsed.and_then(|()| match self.decode_tape(source_key, &tape.0) {
-            Ok(TapeOutcome::Events { records, quarantined }) => Ok(FileVerdict::Events {
+            Ok(TapeOutcome::Events { records, quarantined, out_of_range }) => Ok(FileVerdict::Events {
                 records,
                 quarantined,
+                out_of_range,
                 compression,
                 decompressed_bytes: len as u64,
             }),
@@ -152,11 +160,17 @@ impl CloudTrailDecoder {
             return Err(DecodeError::RecordsNotArray { found: type_name(&tape[records_at]) });
         };
         let mut quarantined = Vec::new();
+        let mut out_of_range = 0;
         let mut j = records_at + 1;
         for index in 0..len {
             match tape[j] {
                 Node::Object { .. } => {
-                    if let Some(source) = notification_source(tape, j) {
+                    let head = record_head(tape, j);
+                    let in_range = match (self.limits.event_time_range_ms, head.event_time.and_then(parse_timestamp_ms)) {
+                        (Some((start, end)), Some(t)) => start <= t && t < end,
+                        _ => true,
+                    };
+                    if let Some(source) = head.event_source.filter(|s| s.starts_with("aws:")) {
                         if index == 0 {
                             return Ok(TapeOutcome::LookAlike(format!(
                                 "an AWS event notification (eventSource {source}), not a CloudTrail log file"
@@ -168,6 +182,8 @@ impl CloudTrailDecoder {
                             index,
                             format!("record {index} is an AWS event notification (eventSource {source}), not a CloudTrail record"),
                         ));
+                    } else if !in_range {
+                        out_of_range += 1;
                     } else {
                         self.columns.append_record(tape, j, source_key);
                         if index % 64 == 63 {
@@ -185,7 +201,7 @@ impl CloudTrailDecoder {
             j += span(tape, j);
         }
         self.flush_if_full();
-        Ok(TapeOutcome::Events { records: len as u64, quarantined })
+        Ok(TapeOutcome::Events { records: len as u64, quarantined, out_of_range })
     }
 
     fn flush_if_full(&mut self) {
@@ -223,7 +239,7 @@ impl CloudTrailDecoder {
 }
 
 enum TapeOutcome {
-    Events { records: u64, quarantined: Vec<Quarantined> },
+    Events { records: u64, quarantined: Vec<Quarantined>, out_of_range: u64 },
     /// The envelope belongs to another AWS service.
     LookAlike(String),
 }
@@ -315,18 +331,31 @@ fn is_digest(tape: &[Node<'_>]) -> bool {
     false
 }
 
-/// `Some(eventSource)` when the record at `i` is an AWS event notification
-/// (`"eventSource": "aws:s3"`, `"aws:sagemaker"`): CloudTrail sources are host names.
-fn notification_source<'a>(tape: &[Node<'a>], i: usize) -> Option<&'a str> {
-    let Node::Object { len, .. } = tape[i] else { return None };
+/// The top-level keys a record is triaged on before it is decoded.
+#[derive(Default)]
+struct RecordHead<'a> {
+    /// `aws:s3`, `aws:sagemaker`: an AWS event notification, not CloudTrail (whose
+    /// sources are host names).
+    event_source: Option<&'a str>,
+    event_time: Option<&'a str>,
+}
+
+fn record_head<'a>(tape: &[Node<'a>], i: usize) -> RecordHead<'a> {
+    let mut head = RecordHead::default();
+    let Node::Object { len, .. } = tape[i] else { return head };
     let mut j = i + 1;
     for _ in 0..len {
-        if let (Node::String("eventSource"), Node::String(v)) = (tape[j], tape[j + 1]) {
-            return v.starts_with("aws:").then_some(v);
+        match (tape[j], tape[j + 1]) {
+            (Node::String("eventSource"), Node::String(v)) => head.event_source = Some(v),
+            (Node::String("eventTime"), Node::String(v)) => head.event_time = Some(v),
+            _ => {}
+        }
+        if head.event_source.is_some() && head.event_time.is_some() {
+            break;
         }
         j += 1 + span(tape, j + 1);
     }
-    None
+    head
 }
 
 #[cfg(test)]

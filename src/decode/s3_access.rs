@@ -363,6 +363,13 @@ fn parse_fields<'a>(line: &'a str, uri_fallback: &mut bool) -> Result<AccessLogL
     Ok(out)
 }
 
+fn in_range(range: Option<(i64, i64)>, time: Option<i64>) -> bool {
+    match (range, time) {
+        (Some((start, end)), Some(t)) => start <= t && t < end,
+        _ => true,
+    }
+}
+
 fn month(m: &[u8]) -> Option<u32> {
     Some(match m {
         b"Jan" => 1,
@@ -479,6 +486,7 @@ impl AccessLogDecoder {
     /// Decodes content already decompressed.
     pub fn decode_decompressed(&mut self, source_key: &str, input: &[u8], compression: Compression) -> FileVerdict {
         let mut records = 0u64;
+        let mut out_of_range = 0u64;
         let mut quarantined = Vec::new();
         for (index, line) in input.split(|&b| b == b'\n').enumerate() {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -491,6 +499,7 @@ impl AccessLogDecoder {
                 Err(e) => Err(format!("not UTF-8 at byte {}", e.valid_up_to())),
             };
             match parsed {
+                Ok(fields) if !in_range(self.limits.event_time_range_ms, fields.time_ms) => out_of_range += 1,
                 Ok(fields) => self.append(&fields, source_key, index as i64 + 1, line.len()),
                 Err(reason) => quarantined.push(Quarantined {
                     index: index + 1,
@@ -503,7 +512,7 @@ impl AccessLogDecoder {
             }
         }
         self.flush_if_full();
-        FileVerdict::Events { records, quarantined, compression, decompressed_bytes: input.len() as u64 }
+        FileVerdict::Events { records, quarantined, out_of_range, compression, decompressed_bytes: input.len() as u64 }
     }
 
     /// True when the first non-empty line of `content` looks like an access log

@@ -2,7 +2,8 @@
 //!
 //! Written as `_runs/<run-id>.json` at the lake root (hidden from Athena by the
 //! leading underscore); quarantined records go to `_quarantine/<run-id>.jsonl`.
-//! Invariant, per object and in total: `records_read = rows_written + rows_quarantined`.
+//! Invariant, per object and in total:
+//! `records_read = rows_written + rows_quarantined + rows_out_of_range`.
 
 use std::collections::BTreeMap;
 
@@ -46,6 +47,8 @@ pub struct ObjectReport {
     pub records_read: u64,
     pub rows_written: u64,
     pub rows_quarantined: u64,
+    /// Records outside the requested days, not written.
+    pub rows_out_of_range: u64,
     /// Quarantine reasons and how many records each.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub quarantine_reasons: BTreeMap<String, u64>,
@@ -66,6 +69,7 @@ impl ObjectReport {
             records_read: 0,
             rows_written: 0,
             rows_quarantined: 0,
+            rows_out_of_range: 0,
             quarantine_reasons: BTreeMap::new(),
         }
     }
@@ -85,6 +89,9 @@ pub struct Totals {
     pub records_read: u64,
     pub rows_written: u64,
     pub rows_quarantined: u64,
+    pub rows_out_of_range: u64,
+    /// Objects not read: their key's date cannot hold events of the requested days.
+    pub objects_out_of_range: u64,
     /// Rows whose eventTime is not a timestamp (kept, in the Hive default partition).
     pub rows_without_event_time: u64,
     pub parquet_files: u64,
@@ -104,6 +111,9 @@ pub struct RunManifest {
     pub finished_at: String,
     pub elapsed_seconds: f64,
     pub sources: Vec<String>,
+    /// The requested UTC days `[first, last]`, when a range was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days: Option<[String; 2]>,
     pub totals: Totals,
     pub files: Vec<WrittenFile>,
     pub objects: Vec<ObjectReport>,

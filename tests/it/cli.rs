@@ -38,18 +38,21 @@ fn objects(manifest: &Value) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// Per object and in total: records read = rows written + rows quarantined.
+/// Per object and in total: records read = rows written + quarantined + out of range.
 fn assert_manifest_adds_up(m: &Value) {
-    let (mut read, mut written, mut quarantined) = (0, 0, 0);
+    let (mut read, mut written, mut quarantined, mut out_of_range) = (0, 0, 0, 0);
     for o in m["objects"].as_array().expect("objects") {
         let r = o["records_read"].as_u64().expect("records_read");
         let w = o["rows_written"].as_u64().expect("rows_written");
         let q = o["rows_quarantined"].as_u64().expect("rows_quarantined");
-        assert_eq!(r, w + q, "{}", o["key"]);
+        let x = o["rows_out_of_range"].as_u64().expect("rows_out_of_range");
+        assert_eq!(r, w + q + x, "{}", o["key"]);
         read += r;
         written += w;
         quarantined += q;
+        out_of_range += x;
     }
+    assert_eq!(m["totals"]["rows_out_of_range"].as_u64(), Some(out_of_range));
     let t = &m["totals"];
     assert_eq!(t["records_read"].as_u64(), Some(read));
     assert_eq!(t["rows_written"].as_u64(), Some(written));
@@ -60,7 +63,10 @@ fn assert_manifest_adds_up(m: &Value) {
 
 /// Reads every Parquet file of a table; checks schema, sort order and partition dates.
 fn read_table(out: &Path, table: &str) -> Vec<(String, RecordBatch)> {
-    let schema = trailhound::decode::schema::cloudtrail_schema();
+    let (schema, ts_column) = match table {
+        "cloudtrail" => (trailhound::decode::schema::cloudtrail_schema(), "eventtime_ts"),
+        _ => (trailhound::decode::s3_access::s3_access_schema(), "requestdatetime_ts"),
+    };
     let mut batches = Vec::new();
     for path in walk(&out.join(table)) {
         let name = path.to_string_lossy().into_owned();
@@ -77,7 +83,7 @@ fn read_table(out: &Path, table: &str) -> Vec<(String, RecordBatch)> {
         for batch in reader {
             let batch = batch.expect("batch");
             assert_eq!(batch.schema().fields(), schema.fields(), "{name}: schema");
-            let ts = batch.column_by_name("eventtime_ts").expect("ts").as_primitive::<TimestampMillisecondType>();
+            let ts = batch.column_by_name(ts_column).expect("ts").as_primitive::<TimestampMillisecondType>();
             for i in 0..ts.len() {
                 if ts.is_null(i) {
                     assert_eq!(dt, "__HIVE_DEFAULT_PARTITION__", "{name}: null time outside the null partition");
@@ -190,8 +196,18 @@ fn scan_without_source_reads_the_sample_trail() {
             want += doc["Records"].as_array().expect("Records").len() as u64;
         }
     }
-    assert_eq!(m["totals"]["rows_written"].as_u64(), Some(want));
+    assert_eq!(m["totals"]["rows_by_table"]["cloudtrail"].as_u64(), Some(want));
     assert_eq!(m["totals"]["rows_quarantined"].as_u64(), Some(0));
+    // Independent count: non-empty lines of every access-log object.
+    let mut lines = 0;
+    for path in walk(&repo().join("testdata/sample-trail/s3-access-logs")) {
+        let text = String::from_utf8(inflate(&std::fs::read(&path).expect("read"))).expect("utf8");
+        lines += text.lines().filter(|l| !l.trim().is_empty()).count() as u64;
+    }
+    assert!(lines > 500, "{lines}");
+    assert_eq!(m["totals"]["rows_by_table"]["s3_access"].as_u64(), Some(lines));
+    let access = read_table(&out, "s3_access");
+    assert_eq!(access.iter().map(|(_, b)| b.num_rows() as u64).sum::<u64>(), lines);
     let skipped = &m["totals"]["skipped_by_kind"];
     assert_eq!(skipped["digest"].as_u64(), Some(1), "{skipped}");
     assert_eq!(skipped["insight"].as_u64(), Some(1), "{skipped}");
@@ -230,4 +246,50 @@ fn corpus_scan_skips_digests_insights_and_look_alikes() {
     let rows: usize = batches.iter().map(|(_, b)| b.num_rows()).sum();
     assert_eq!(rows as u64, t["rows_written"].as_u64().expect("rows"));
     assert!(rows > 4_000);
+}
+
+/// (eventName, day) of every record in the sample trail's CloudTrail files.
+fn sample_cloudtrail_days() -> Vec<String> {
+    let mut days = Vec::new();
+    for path in walk(&repo().join("testdata/sample-trail")) {
+        if path.to_string_lossy().contains("/CloudTrail/") {
+            let doc: Value = serde_json::from_slice(&inflate(&std::fs::read(&path).expect("read"))).expect("json");
+            for r in doc["Records"].as_array().expect("Records") {
+                days.push(r["eventTime"].as_str().expect("eventTime")[..10].to_string());
+            }
+        }
+    }
+    days
+}
+
+#[test]
+fn scan_with_a_date_keeps_that_days_events_including_late_deliveries() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("lake");
+    let sample = repo().join("testdata/sample-trail");
+    let result = trailhound(&["scan", sample.to_str().expect("utf8"), "--date", "2026-11-25", "--out", out.to_str().expect("utf8")]);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(0), "{stderr}");
+    let m = manifest(&out);
+    assert_manifest_adds_up(&m);
+    assert_eq!(m["days"], serde_json::json!(["2026-11-25", "2026-11-25"]));
+    // Objects delivered on the 24th cannot hold events of the 25th: not even read.
+    assert!(m["totals"]["objects_out_of_range"].as_u64().expect("count") > 0);
+    assert!(m["objects"].as_array().expect("objects").iter().all(|o| !o["key"].as_str().unwrap_or("").contains("/2026/11/24/")));
+    let want = sample_cloudtrail_days().iter().filter(|d| *d == "2026-11-25").count();
+    let batches = read_table(&out, "cloudtrail");
+    assert_eq!(batches.iter().map(|(_, b)| b.num_rows()).sum::<usize>(), want);
+    assert!(batches.iter().all(|(dt, _)| dt == "2026-11-25"));
+    // The events of the 25th delivered in the 26th's folder are among them.
+    let keys: Vec<String> = batches
+        .iter()
+        .flat_map(|(_, b)| {
+            let k = b.column_by_name("source_key").expect("key").as_string::<i32>();
+            (0..b.num_rows()).map(|i| k.value(i).to_string()).collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(keys.iter().any(|k| k.contains("/2026/11/26/")), "late deliveries kept");
+    for (dt, _) in read_table(&out, "s3_access") {
+        assert_eq!(dt, "2026-11-25");
+    }
 }
