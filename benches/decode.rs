@@ -5,12 +5,14 @@
 //! 55 real delivered files of the invictus-ir dataset.
 //! Stages: `gunzip` (inflate only), `parse` (inflate + simd-json tape, the floor),
 //! `decode` (inflate + parse + Arrow batches: what a decode worker does).
+//! Access logs: `s3-access-lines/parse_line` (lines/s) and `s3-access/decode` (bytes/s).
 //! Run: cargo bench --bench decode
 
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use trailhound::decode::cloudtrail::DecodeLimits;
+use trailhound::decode::s3_access::parse_line;
+use trailhound::decode::{AccessLogDecoder, DecodeLimits};
 use trailhound::decode::compression::decompress_into;
 use trailhound::decode::CloudTrailDecoder;
 
@@ -102,5 +104,48 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// S3 server access logs: the sample trail's objects (plain and gzip), per core.
+fn bench_access_logs(c: &mut Criterion) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let files = files_under(&root.join("testdata/sample-trail/s3-access-logs"), &|_| true);
+    if files.is_empty() {
+        return;
+    }
+    let mut buf = Vec::new();
+    let texts: Vec<String> = files
+        .iter()
+        .map(|(_, raw)| {
+            decompress_into(raw, &mut buf, u64::MAX).expect("inflate");
+            String::from_utf8(buf.clone()).expect("utf8")
+        })
+        .collect();
+    let lines: Vec<&str> = texts.iter().flat_map(|t| t.lines()).filter(|l| !l.is_empty()).collect();
+    let bytes: u64 = texts.iter().map(|t| t.len() as u64).sum();
+
+    let mut group = c.benchmark_group("s3-access-lines");
+    group.throughput(Throughput::Elements(lines.len() as u64));
+    group.bench_function(BenchmarkId::new("parse_line", lines.len()), |b| {
+        b.iter(|| {
+            for line in &lines {
+                std::hint::black_box(parse_line(line).expect("parses"));
+            }
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("s3-access");
+    group.throughput(Throughput::Bytes(bytes));
+    let mut decoder = AccessLogDecoder::new(DecodeLimits::default());
+    group.bench_function(BenchmarkId::new("decode", files.len()), |b| {
+        b.iter(|| {
+            for (key, raw) in &files {
+                decoder.decode(key, raw).expect("decode");
+            }
+            std::hint::black_box(decoder.finish().expect("batches"));
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_access_logs);
 criterion_main!(benches);

@@ -20,15 +20,42 @@ What it writes (all synthetic, no real identifiers):
 * One digest file (CloudTrail-Digest, hashes over the real decompressed log
   files, placeholder signature fields) and one Insights file
   (CloudTrail-Insight, an ApiErrorRateInsight Start/End pair).
+* S3 server access logs (formats.md section 3) of two source buckets under
+  DIR/s3-access-logs/, in both key layouts S3 uses:
+  - simple/acme-ml-models/YYYY-MM-DD-hh-mm-ss-<16 upper hex>: SimplePrefix,
+    one plain-text object (no extension) per hour of requests, named by its
+    delivery time 1.5-25 minutes after that hour ends (bucket owned by prod-ml);
+  - partitioned/444455556666/us-east-1/acme-ml-training-data/YYYY/MM/DD/
+    YYYY-MM-DD-00-00-00-<16 upper hex>: PartitionedPrefix with EventTime, one
+    object per day of requests (bucket owned by data). The 2026-11-26 object
+    was gzip-compressed after delivery and carries ".gz" (gzip sniffing).
+  One request per "\n"-terminated line, single spaces, "-" when missing, the
+  time as [25/Nov/2026:02:18:32 +0000], Request-URI, Referer and User-Agent in
+  double quotes (BATCH.DELETE.OBJECT and REST.COPY.OBJECT_GET: bare -), keys
+  URL-encoded (%20, %3D). Most lines have 26 fields, some the older 24 (up to
+  TLS version), some 27 (+ source Region). Every S3 record of the trail on the
+  two buckets (the 300 + 40 GetObject of the exfiltration scenario included)
+  has a line with the same time, request ID, x-amz-id-2, IP, requester, user
+  agent and TLS details; the rest is access-log-only noise: SageMaker training
+  jobs (list, 206 ranged and full reads of a dt= partition, PUTs of outputs),
+  HEADs with 404 NoSuchKey, lifecycle S3.EXPIRE.OBJECT, multi-object deletes,
+  anonymous scanners (403), a denied cross-account listing, a presigned-URL
+  GET (QueryString), a server-side copy, and four quoting edge cases (a `"` in
+  the Request-URI, user agents with inner / trailing `"`, a long Referer) in
+  the acme-ml-models objects. DIR/_expected.json lists the counts under
+  "s3_access" and the edge-case lines under "s3_access_edge_cases".
 
 The output is seeded and deterministic: the same --seed and --scale give
 byte-identical files (random.Random(seed), gzip mtime 0, ordered iteration).
+The access logs draw from a second random.Random seeded from --seed, so the
+CloudTrail files do not depend on them.
 --scale K multiplies the background volume; the scenarios stay the same.
 
 Regenerate (from the repository root, standard library only):
     python3 scripts/gen-sample-trail.py                # seed 7, scale 1
     python3 scripts/gen-sample-trail.py --out DIR --seed N --scale K
-It deletes and recreates DIR/AWSLogs and rewrites DIR/_expected.json.
+It deletes and recreates DIR/AWSLogs and DIR/s3-access-logs and rewrites
+DIR/_expected.json.
 """
 
 from __future__ import annotations
@@ -41,8 +68,9 @@ import json
 import random
 import shutil
 import string
+import urllib.parse
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -1292,8 +1320,11 @@ class SampleTrail:
         files = self.write_logs(out)
         digest = self.write_digest(out, files)
         insight = self.write_insight(out)
-        self.write_expected(out, files, digest, insight)
-        return {"files": files, "digest": digest, "insight": insight}
+        # The access logs come last and draw from their own random stream: the CloudTrail
+        # files above are the same with or without them.
+        access = S3AccessLogs(self).build().write(out)
+        self.write_expected(out, files, digest, insight, access)
+        return {"files": files, "digest": digest, "insight": insight, "access": access}
 
     def put(self, out: Path, key: str, raw: bytes) -> int:
         path = out / key
@@ -1399,7 +1430,7 @@ class SampleTrail:
         size = self.put(out, key, raw)
         return {"key": key, "records": len(records), "raw_bytes": len(raw), "gz_bytes": size}
 
-    def write_expected(self, out: Path, files, digest, insight) -> None:
+    def write_expected(self, out: Path, files, digest, insight, access: dict) -> None:
         by_scenario: dict[str, list[Event]] = defaultdict(list)
         for ev in self.events:
             if ev.scenario:
@@ -1434,8 +1465,546 @@ class SampleTrail:
                                            if s["expect_alert"] and ("T01:" in s["start"] or "T02:" in s["start"]
                                                                      or "T03:" in s["start"])}),
             "digest": digest, "insight": insight,
+            **access,
         }
         (out / "_expected.json").write_text(json.dumps(doc, indent=2) + "\n")
+
+
+# --------------------------------------------------------------------------
+# S3 server access logs (own random stream: the CloudTrail output does not change)
+# --------------------------------------------------------------------------
+
+ACCESS_ROOT = "s3-access-logs"
+# The account owning each source bucket (the date-partitioned layout names it).
+BUCKET_OWNER = {TRAINING_BUCKET: DATA, MODELS_BUCKET: PROD}
+GZIP_DAY = 2                          # the EventTime object of this day was gzip-compressed by someone
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+TLS13 = ("TLSv1.3", "TLS_AES_128_GCM_SHA256")
+TLS12 = ("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256")
+BARE = "<bare->"                      # an unquoted `-` where a quoted field usually is
+TRAINING_AP = "training-readers"
+UA_SAGEMAKER_S3 = ("aws-internal/3 aws-sdk-java/1.12.779 Linux/5.10.228-219.884.amzn2.x86_64 "
+                   "OpenJDK_64-Bit_Server_VM/25.432-b06 java/1.8.0_432 vendor/Oracle_Corporation "
+                   "cfg/retry-mode/standard")
+UA_SCANNERS = ("python-requests/2.32.3", "curl/8.5.0", "Mozilla/5.0 zgrab/0.x", "Go-http-client/1.1")
+# Probes an unauthenticated scanner sends: (operation, key, path after the bucket)
+PROBES = (("REST.HEAD.BUCKET", None, "HEAD / HTTP/1.1"),
+          ("REST.GET.BUCKET", None, "GET / HTTP/1.1"),
+          ("REST.GET.OBJECT", ".env", "GET /.env HTTP/1.1"),
+          ("REST.GET.OBJECT", ".git/config", "GET /.git/config HTTP/1.1"),
+          ("REST.GET.OBJECT", "backup.tar.gz", "GET /backup.tar.gz HTTP/1.1"))
+# CloudTrail eventName -> (operation, sub-resource query) for the events mirrored from the trail
+MIRRORED = {"GetObject": ("REST.GET.OBJECT", None), "PutObject": ("REST.PUT.OBJECT", None),
+            "ListObjects": ("REST.GET.BUCKET", None),
+            "GetBucketLocation": ("REST.GET.LOCATION", "location"),
+            "GetBucketPolicy": ("REST.GET.BUCKETPOLICY", "policy"),
+            "GetBucketEncryption": ("REST.GET.ENCRYPTION", "encryption"),
+            "GetBucketReplication": ("REST.GET.REPLICATION", "replication")}
+# The four quoting edge cases (S3 writes `"` unescaped inside quoted fields).
+EDGE_URI_QUOTE = 'GET /acme-ml-models/models/a"b.tar.gz HTTP/1.1'
+EDGE_UA_TRAILING_QUOTE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"'
+EDGE_UA_SHELLSHOCK = '() { :;}; echo; echo "masked"'
+EDGE_LONG_REFERER = ("https://wiki.acme-corp.example/spaces/ML/pages/48213377/Model%20Registry%20-%20fraud-xgb"
+                     "%20v07%20release%20notes%20and%20evaluation%20report?focusedCommentId=99120&src=mail"
+                     "&title=Model%20Card%20fraud-xgb%20v07#comment-99120")
+
+
+def s3_time(t: datetime) -> str:
+    """`[06/Feb/2019:00:00:38 +0000]`, independent of the locale."""
+    return f"[{t.day:02d}/{MONTHS[t.month - 1]}/{t.year}:{t:%H:%M:%S} +0000]"
+
+
+def url_key(key: str) -> str:
+    """The URL-encoded key of field 8 and of the Request-URI path (`/` kept, space -> %20, = -> %3D)."""
+    return urllib.parse.quote(key, safe="/-_.~")
+
+
+def url_query(value: str) -> str:
+    return urllib.parse.quote(value, safe="-_.~")
+
+
+def source_region(ip: str) -> str:
+    """Field 27: the Region a request came from; `-` for clients outside AWS (a guess, see formats.md 3.2)."""
+    return USE1 if ip.startswith(("10.", "198.51.100.")) else "-"
+
+
+@dataclass
+class AccessLine:
+    time: datetime
+    bucket: str
+    fields: list                # one string per field, quoting included
+    seq: int                    # creation order, ties broken by it
+    op: str
+    requester: str
+    ip: str
+    edge: str | None = None     # name of the quoting edge case, if it is one
+    mirrored: bool = False      # the same request as a CloudTrail record (same request ID)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.fields)
+
+
+class S3AccessLogs:
+    """Server access log lines for acme-ml-models (SimplePrefix, hourly objects) and
+    acme-ml-training-data (PartitionedPrefix, EventTime, one object a day).
+
+    Every S3 record of the trail on these two buckets is mirrored as a line with the same
+    request ID, x-amz-id-2, time, IP, requester, user agent and TLS details; the rest is
+    access-log-only noise. Draws from its own random.Random, never from the trail's."""
+
+    def __init__(self, trail: SampleTrail):
+        self.trail = trail
+        self.rng = random.Random(f"s3-access-logs/{trail.seed}")
+        self.scale = trail.scale
+        self.lines: list[AccessLine] = []
+        self.owner_id = {acct: self.hexstr(64) for acct in sorted(ACCOUNTS)}
+        self.sizes: dict[tuple, int] = {}
+        self.policy_bytes = {b: self.rng.randint(700, 1500) for b in sorted(BUCKET_OWNER)}
+        self.partitions: dict[int, list] = {}
+        self.edge_expect: dict[str, dict] = {}
+        self.edge_pos: dict[str, tuple] = {}
+
+    # ---- random pieces ---------------------------------------------------------
+
+    def hexstr(self, n: int, upper: bool = False) -> str:
+        s = f"{self.rng.getrandbits(n * 4):0{n}x}"
+        return s.upper() if upper else s
+
+    def request_id(self) -> str:
+        return "".join(self.rng.choice(ALNUM_UPPER) for _ in range(16))
+
+    def host_id(self) -> str:
+        return base64.b64encode(self.rng.randbytes(56)).decode()
+
+    def secs(self, t: datetime, lo: int, hi: int) -> datetime:
+        return t + timedelta(seconds=self.rng.randint(lo, hi))
+
+    def transfer(self, size: int, internal: bool, *, upload: bool = False) -> tuple:
+        """(total time, turn-around time) in ms for moving `size` bytes."""
+        turn = self.rng.randint(15, 90) if upload else self.rng.randint(6, 40)
+        rate = self.rng.randint(80_000, 250_000) if internal else self.rng.randint(20_000, 110_000)
+        return turn + size // rate + self.rng.randint(1, 15), turn
+
+    def quick(self) -> tuple:
+        turn = self.rng.randint(3, 35)
+        return turn + self.rng.randint(0, 20), turn
+
+    # ---- the one line builder -----------------------------------------------------
+
+    def add(self, t: datetime, bucket: str, op: str, *, ip: str | None, requester: str | None,
+            key: str | None = None, uri: str | None = None, status: int | None = 200,
+            error: str | None = None, sent: int | None = None, size: int | None = None,
+            total: int | None = None, turn: int | None = None, referrer: str | None = None,
+            ua: str | None = None, version: str | None = None, request_id: str | None = None,
+            host_id: str | None = None, sigv: str | None = "SigV4", tls: tuple | None = TLS13,
+            auth: str | None = "AuthHeader", host: str | None = None, ap: str | None = None,
+            acl: str | None = None, nfields: int | None = None, edge: str | None = None,
+            mirrored: bool = False) -> AccessLine:
+        """Append one line; fields 1-27 in order, cut to 24, 26 or 27 fields."""
+        assert DAY0 <= t < DAY0 + timedelta(days=NUM_DAYS), t
+
+        def quoted(v):
+            return "-" if v == BARE else f'"{v or "-"}"'
+
+        def num(v):
+            return "-" if v is None else str(v)
+
+        tls_version, cipher = tls or ("-", "-")
+        fields = [self.owner_id[BUCKET_OWNER[bucket]], bucket, s3_time(t), ip or "-", requester or "-",
+                  request_id or self.request_id(), op, url_key(key) if key else "-", quoted(uri),
+                  num(status), error or "-", str(sent) if sent else "-", num(size), num(total), num(turn),
+                  quoted(referrer), quoted(ua), version or "-", host_id or self.host_id(),
+                  sigv or "-", cipher, auth or "-", host or f"{bucket}.s3.{USE1}.amazonaws.com",
+                  tls_version, ap or "-", acl or "-", source_region(ip or "")]
+        if nfields is None:             # most lines have 26 fields; some the older 24, some 27
+            r = self.rng.random()
+            nfields = 24 if r < 0.15 else 27 if r < 0.30 else 26
+        line = AccessLine(t, bucket, fields[:nfields], len(self.lines), op, requester or "-", ip or "-",
+                          edge, mirrored)
+        self.lines.append(line)
+        return line
+
+    # ---- what goes in ------------------------------------------------------------
+
+    def build(self) -> S3AccessLogs:
+        self.mirror_trail()
+        self.trail_neighbours()
+        for _ in range(self.scale):
+            for day in range(NUM_DAYS):
+                for _ in range(2):
+                    self.sagemaker_job(day)
+                self.lifecycle(day)
+                self.staging_cleanup(day)
+                for bucket in sorted(BUCKET_OWNER):
+                    self.scanner(day, bucket)
+        self.one_offs()
+        self.edge_cases()
+        return self
+
+    def mirror_trail(self) -> None:
+        """One line per S3 record of the trail on the two buckets (same request ID and x-amz-id-2)."""
+        for ev in self.trail.events:
+            r = ev.record
+            req = r.get("requestParameters") or {}
+            if r["eventSource"] != "s3.amazonaws.com" or req.get("bucketName") not in BUCKET_OWNER:
+                continue
+            op, sub = MIRRORED[r["eventName"]]
+            bucket, key = req["bucketName"], req.get("key")
+            extra = r["additionalEventData"]
+            ip = r["sourceIPAddress"]
+            internal = source_region(ip) != "-"
+            ua = r["userAgent"]
+            if ua.startswith("[") and ua.endswith("]"):     # CloudTrail brackets S3 user agents
+                ua = ua[1:-1]
+            common = dict(ip=ip, requester=r["userIdentity"]["arn"], request_id=r["requestID"],
+                          host_id=extra["x-amz-id-2"], tls=(r["tlsDetails"]["tlsVersion"], extra["CipherSuite"]),
+                          host=r["tlsDetails"]["clientProvidedHostHeader"], ua=ua, mirrored=True)
+            if op == "REST.GET.OBJECT":
+                size = extra["bytesTransferredOut"]
+                self.sizes[(bucket, key)] = size
+                total, turn = self.transfer(size, internal)
+                self.add(ev.time, bucket, op, key=key, uri=f"GET /{url_key(key)} HTTP/1.1", sent=size, size=size,
+                         total=total, turn=turn, **common)
+            elif op == "REST.PUT.OBJECT":
+                size = extra["bytesTransferredIn"]
+                self.sizes[(bucket, key)] = size
+                total, turn = self.transfer(size, internal, upload=True)
+                self.add(ev.time, bucket, op, key=key, uri=f"PUT /{url_key(key)} HTTP/1.1", size=size,
+                         total=total, turn=turn, **common)
+            elif op == "REST.GET.BUCKET":
+                query = "&".join(f"{k}={url_query(str(req[k]))}" for k in ("list-type", "prefix", "encoding-type")
+                                 if k in req)
+                turn = self.rng.randint(12, 90)
+                self.add(ev.time, bucket, op, uri=f"GET /?{query} HTTP/1.1", sent=extra["bytesTransferredOut"],
+                         total=turn + self.rng.randint(1, 12), turn=turn, **common)
+            else:
+                error = r.get("errorCode")
+                sent = {"location": 107, "policy": self.policy_bytes[bucket], "encryption": 236,
+                        "replication": 412}[sub]
+                total, turn = self.quick()
+                self.add(ev.time, bucket, op, uri=f"GET /?{sub} HTTP/1.1", status=404 if error else 200,
+                         error=error, sent=self.rng.randint(320, 345) if error else sent, total=total,
+                         turn=None if error else turn, **common)
+
+    def trail_neighbours(self) -> None:
+        """Access-log-only requests next to trail activity of the same principals."""
+        tr = self.trail
+        dev_days = set()
+        for ev in tr.events:
+            r = ev.record
+            arn = r["userIdentity"].get("arn")
+            if arn == tr.pipeline.arn and r["eventName"] == "GetCallerIdentity":
+                # the hourly pipeline run checks the deployed model artifact
+                key = "models/fraud-xgb/v07/model.tar.gz"
+                total, turn = self.quick()
+                t = self.secs(ev.time, 1, 4)
+                self.add(t, MODELS_BUCKET, "REST.HEAD.OBJECT", ip=tr.pipeline.ip, requester=arn, key=key,
+                         uri=f"HEAD /{url_key(key)} HTTP/1.1", size=self.sizes[(MODELS_BUCKET, key)], total=total,
+                         turn=turn, ua=UA_BOTO3)
+                if ev.time.hour == 6:   # and downloads one pinned version each morning
+                    version = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrH"
+                    t = self.secs(t, 1, 3)
+                    size = self.sizes[(MODELS_BUCKET, key)]
+                    total, turn = self.transfer(size, True)
+                    self.add(t, MODELS_BUCKET, "REST.GET.OBJECT", ip=tr.pipeline.ip, requester=arn, key=key,
+                             uri=f"GET /{url_key(key)}?versionId={version} HTTP/1.1", sent=size, size=size,
+                             total=total, turn=turn, ua=UA_BOTO3, version=version)
+            elif (arn == tr.etl.arn and r["eventName"] == "ListObjects" and ev.scenario is None
+                  and r["requestParameters"]["bucketName"] == TRAINING_BUCKET):
+                # etl-svc looks for the batch manifest before listing (missing at midnight)
+                key = f"{r['requestParameters']['prefix']}_manifest.json"
+                missing = ev.time.hour == 0
+                total, turn = self.quick()
+                if not missing:
+                    self.sizes.setdefault((TRAINING_BUCKET, key), self.rng.randint(300, 900))
+                self.add(self.secs(ev.time, -3, -1), TRAINING_BUCKET, "REST.HEAD.OBJECT", ip=tr.etl.ip, requester=arn,
+                         key=key, uri=f"HEAD /{url_key(key)} HTTP/1.1", status=404 if missing else 200,
+                         error="NoSuchKey" if missing else None, sent=self.rng.randint(280, 300) if missing else None,
+                         size=None if missing else self.sizes[(TRAINING_BUCKET, key)], total=total,
+                         turn=None if missing else turn, ua=UA_BOTO3, tls=TLS12)
+            elif (arn == tr.dev.arn and r["eventName"] == "ListBuckets" and r["awsRegion"] == USE1
+                  and ev.time.date() not in dev_days):
+                # the sandbox developer then tries to list the training data bucket: denied
+                dev_days.add(ev.time.date())
+                self.add(self.secs(ev.time, 4, 20), TRAINING_BUCKET, "REST.GET.BUCKET", ip=tr.dev.ip, requester=arn,
+                         uri="GET /?list-type=2&prefix=&delimiter=%2F&encoding-type=url HTTP/1.1", status=403,
+                         error="AccessDenied", sent=243, total=self.rng.randint(5, 40), turn=None,
+                         ua=UA_CLI.format(cmd="s3.ls"))
+
+    def partition(self, day: int) -> list:
+        """The feature files of one day's dt= partition: [(key, size)]."""
+        if day not in self.partitions:
+            run = self.hexstr(8)
+            date = f"{DAY0 + timedelta(days=day):%Y-%m-%d}"
+            files = []
+            for i in range(self.rng.randint(6, 10)):
+                key = f"datasets/features/dt={date}/part-{i:05d}-{run}-c000.snappy.parquet"
+                size = self.rng.randint(1_500_000, 9_000_000)
+                self.sizes[(TRAINING_BUCKET, key)] = size
+                files.append((key, size))
+            self.partitions[day] = files
+        return self.partitions[day]
+
+    def sagemaker_job(self, day: int) -> None:
+        """A churn training job: list and read the day's features (some ranged 206 reads), write its output.
+        The pipeline's HEAD on the output gets 404 while the job runs and 200 after."""
+        tr = self.trail
+        sm, arn = tr.sm_exec, tr.sm_exec.arn
+        hour = self.rng.randint(6, 19)
+        start = at(day, hour, self.rng.randint(2, 9), self.rng.randint(0, 59))
+        job = f"churn-xgb-{start:%Y%m%d}-{hour:02d}00"
+        ip = f"10.20.31.{self.rng.randint(60, 120)}"
+        via_ap = self.rng.random() < 0.5
+        common = dict(ip=ip, requester=arn, ua=UA_SAGEMAKER_S3, tls=TLS12)
+        if via_ap:
+            common.update(host=f"{TRAINING_AP}-{DATA}.s3-accesspoint.{USE1}.amazonaws.com",
+                          ap=f"arn:aws:s3:{USE1}:{DATA}:accesspoint/{TRAINING_AP}")
+        else:
+            common.update(acl="Yes")        # cross-account read granted by a legacy bucket ACL
+        files = self.partition(day)
+        prefix = files[0][0].rsplit("/", 1)[0] + "/"
+        t = start
+        turn = self.rng.randint(15, 70)
+        self.add(t, TRAINING_BUCKET, "REST.GET.BUCKET",
+                 uri=f"GET /?list-type=2&prefix={url_query(prefix)}&encoding-type=url HTTP/1.1",
+                 sent=600 + 420 * len(files) + self.rng.randint(0, 99), total=turn + self.rng.randint(1, 9), turn=turn,
+                 **common)
+        for i, (key, size) in enumerate(files):
+            t = self.secs(t, 0, 2)
+            if i % 3 == 0:  # Parquet footer first: a ranged GET
+                part = self.rng.randint(8_192, 65_536)
+                total, turn = self.transfer(part, True)
+                self.add(t, TRAINING_BUCKET, "REST.GET.OBJECT", key=key, uri=f"GET /{url_key(key)} HTTP/1.1",
+                         status=206, sent=part, size=size, total=total, turn=turn, **common)
+            total, turn = self.transfer(size, True)
+            self.add(t, TRAINING_BUCKET, "REST.GET.OBJECT", key=key, uri=f"GET /{url_key(key)} HTTP/1.1",
+                     sent=size, size=size, total=total, turn=turn, **common)
+        # the pipeline's first look at the output: not there yet
+        out_key = f"training-output/{job}/output/model.tar.gz"
+        pipe = tr.pipeline
+        self.add(self.secs(t, 60, 300), MODELS_BUCKET, "REST.HEAD.OBJECT", ip=pipe.ip, requester=pipe.arn,
+                 key=out_key, uri=f"HEAD /{url_key(out_key)} HTTP/1.1", status=404, error="NoSuchKey",
+                 sent=self.rng.randint(280, 300), total=self.rng.randint(4, 30), ua=UA_BOTO3)
+        # the job ends 10-40 minutes later and writes its output
+        t = self.secs(t, 600, 2400)
+        epoch = int(t.timestamp())
+        outputs = [(f"training-output/{job}/profiler-output/system/incremental/{t:%Y%m%d%H}/{epoch - 60 * k}.algo-1.json",
+                    self.rng.randint(2_000, 24_000)) for k in (2, 1)]
+        outputs += [(f"training-output/{job}/debug-output/training_job_end.ts", 0),
+                    (out_key, self.rng.randint(20_000_000, 90_000_000))]
+        out_common = dict(ip=ip, requester=arn, ua=UA_SAGEMAKER_S3, tls=TLS12)
+        for key, size in outputs:
+            t = self.secs(t, 0, 3)
+            total, turn = self.transfer(size, True, upload=True)
+            self.sizes[(MODELS_BUCKET, key)] = size
+            self.add(t, MODELS_BUCKET, "REST.PUT.OBJECT", key=key, uri=f"PUT /{url_key(key)} HTTP/1.1", size=size,
+                     total=total, turn=turn, **out_common)
+        total, turn = self.quick()
+        self.add(self.secs(t, 30, 200), MODELS_BUCKET, "REST.HEAD.OBJECT", ip=pipe.ip, requester=pipe.arn, key=out_key,
+                 uri=f"HEAD /{url_key(out_key)} HTTP/1.1", size=self.sizes[(MODELS_BUCKET, out_key)], total=total,
+                 turn=turn, ua=UA_BOTO3)
+
+    def lifecycle(self, day: int) -> None:
+        """The 30-day expiration rule on raw/ingest/: S3.EXPIRE.OBJECT by AmazonS3."""
+        t = at(day, self.rng.randint(3, 5), self.rng.randint(0, 59), self.rng.randint(0, 59))
+        folder = f"raw/ingest/{DAY0 + timedelta(days=day - 30):%Y-%m-%d}/"
+        for _ in range(self.rng.randint(6, 10)):
+            t = self.secs(t, 0, 3)
+            self.add(t, TRAINING_BUCKET, "S3.EXPIRE.OBJECT", ip=None, requester="AmazonS3",
+                     key=f"{folder}events-{self.hexstr(8)}.json.gz", uri=None, status=None,
+                     size=self.rng.randint(20_000, 400_000), sigv=None, tls=None, auth=None, host="-")
+
+    def staging_cleanup(self, day: int) -> None:
+        """etl-svc deletes its staging files: REST.POST.MULTI_OBJECT_DELETE + one BATCH.DELETE.OBJECT per key."""
+        etl = self.trail.etl
+        t = at(day, 1, self.rng.randint(30, 45), self.rng.randint(0, 59))
+        keys = [f"tmp/etl-staging/{t:%Y-%m-%d}/chunk-{i:04d}.tmp" for i in range(self.rng.randint(5, 8))]
+        rid, hid = self.request_id(), self.host_id()
+        total, turn = self.quick()
+        common = dict(ip=etl.ip, requester=etl.arn, request_id=rid, host_id=hid, tls=TLS12)
+        self.add(t, TRAINING_BUCKET, "REST.POST.MULTI_OBJECT_DELETE", uri="POST /?delete HTTP/1.1",
+                 sent=120 + 118 * len(keys), total=total + 20, turn=turn + 15, ua=UA_BOTO3, **common)
+        for key in keys:
+            self.add(t, TRAINING_BUCKET, "BATCH.DELETE.OBJECT", key=key, uri=BARE, status=204,
+                     size=self.rng.randint(200_000, 5_000_000), referrer=BARE, ua=BARE, **common)
+
+    def scanner(self, day: int, bucket: str) -> None:
+        """An unauthenticated internet scanner probing the bucket: 403 AccessDenied, requester `-`."""
+        t = at(day, self.rng.randint(0, 23), self.rng.randint(0, 59), self.rng.randint(0, 59))
+        op, key, request = self.rng.choice(PROBES)
+        method, path, version = request.split(" ")
+        plain_http = self.rng.random() < 0.4
+        path_style = self.rng.random() < 0.3
+        if path_style:
+            path = f"/{bucket}{path if path != '/' else ''}"
+            host = "s3.amazonaws.com" if plain_http else f"s3.{USE1}.amazonaws.com"
+        else:
+            host = f"{bucket}.s3.amazonaws.com" if plain_http else None
+        self.add(t, bucket, op, ip=f"203.0.113.{self.rng.randint(180, 250)}", requester=None, key=key,
+                 uri=f"{method} {path} {version}", status=403, error="AccessDenied", sent=243,
+                 total=self.rng.randint(3, 200), ua=self.rng.choice(UA_SCANNERS), sigv=None, auth=None,
+                 tls=None if plain_http else TLS13, host=host)
+
+    def one_offs(self) -> None:
+        tr = self.trail
+        # A presigned-URL GET (QueryString) from jane's console session on the first day.
+        jane = [ev for ev in tr.events if ev.record["userIdentity"].get("arn") == tr.jane.arn
+                and ev.time.date() == DAY0.date()]
+        last = max(jane, key=lambda e: e.time)
+        asia = last.record["userIdentity"]["accessKeyId"]
+        signed = self.secs(last.time, 20, 60)
+        t = self.secs(signed, 1, 4)
+        key = "reports/fraud-xgb/v07/Evaluation Report.html"
+        size = self.rng.randint(180_000, 600_000)
+        token = base64.b64encode(b"\x06\x00" + self.rng.randbytes(358)).decode()
+        query = "&".join([
+            "response-content-disposition=inline",
+            "X-Amz-Content-Sha256=UNSIGNED-PAYLOAD",
+            f"X-Amz-Security-Token={url_query('IQoJb3JpZ2luX2VjE' + token)}",
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256",
+            f"X-Amz-Date={signed:%Y%m%dT%H%M%SZ}",
+            "X-Amz-SignedHeaders=host",
+            "X-Amz-Expires=300",
+            f"X-Amz-Credential={url_query(f'{asia}/{signed:%Y%m%d}/{USE1}/s3/aws4_request')}",
+            f"X-Amz-Signature={self.hexstr(64)}",
+        ])
+        total, turn = self.transfer(size, False)
+        self.add(t, MODELS_BUCKET, "REST.GET.OBJECT", ip=tr.jane.ip, requester=tr.jane.arn, key=key,
+                 uri=f"GET /{url_key(key)}?{query} HTTP/1.1", sent=size, size=size, total=total, turn=turn,
+                 referrer="https://us-east-1.console.aws.amazon.com/", ua=UA_CHROME, auth="QueryString",
+                 nfields=26)
+        # A server-side copy promoting a model: REST.PUT.OBJECT plus REST.COPY.OBJECT_GET, one request ID.
+        mlops = tr.mlops
+        t = at(1, 13, 4, self.rng.randint(0, 59))
+        src, dst = "models/fraud-xgb/v07/model.tar.gz", "models/fraud-xgb/production/model.tar.gz"
+        size = self.sizes[(MODELS_BUCKET, src)]
+        rid, hid = self.request_id(), self.host_id()
+        turn = self.rng.randint(1_500, 4_000)
+        self.add(t, MODELS_BUCKET, "REST.PUT.OBJECT", ip=mlops.ip, requester=mlops.arn, key=dst,
+                 uri=f"PUT /{url_key(dst)} HTTP/1.1", sent=234, size=size, total=turn + 12, turn=turn,
+                 ua=UA_BOTO3, request_id=rid, host_id=hid)
+        self.add(t, MODELS_BUCKET, "REST.COPY.OBJECT_GET", ip=mlops.ip, requester=mlops.arn, key=src, uri=BARE,
+                 status=None, size=size, referrer=BARE, ua=BARE, request_id=rid, host_id=hid)
+        # A GET of a model version that does not exist yet: 404 NoSuchKey.
+        key = "models/churn-xgb/v13/model.tar.gz"
+        self.add(at(2, 9, 12, self.rng.randint(0, 59)), MODELS_BUCKET, "REST.GET.OBJECT", ip=tr.pipeline.ip,
+                 requester=tr.pipeline.arn, key=key, uri=f"GET /{url_key(key)} HTTP/1.1", status=404,
+                 error="NoSuchKey", sent=self.rng.randint(280, 300), total=self.rng.randint(5, 30), ua=UA_BOTO3)
+
+    def edge_cases(self) -> None:
+        """The quoting edge cases, each in a line of the acme-ml-models (simple prefix) logs."""
+        cases = [
+            ("request_uri_with_double_quote", at(0, 3, 14, 9), "203.0.113.201", 'models/a"b.tar.gz',
+             EDGE_URI_QUOTE, None, "curl/8.5.0", f"s3.{USE1}.amazonaws.com", TLS13),
+            ("useragent_with_trailing_quote", at(1, 19, 42, 51), "203.0.113.140", "models/fraud-xgb/v07/model.tar.gz",
+             "GET /models/fraud-xgb/v07/model.tar.gz HTTP/1.1", None, EDGE_UA_TRAILING_QUOTE, None, TLS13),
+            ("useragent_shellshock_inner_quotes", at(2, 5, 7, 33), "203.0.113.222", "cgi-bin/status",
+             "GET /cgi-bin/status HTTP/1.1", None, EDGE_UA_SHELLSHOCK, f"{MODELS_BUCKET}.s3.amazonaws.com", None),
+            ("referrer_long_url_with_encoded_spaces", at(2, 15, 31, 4), self.trail.jane.ip,
+             "docs/Model Card fraud-xgb v07.pdf", "GET /docs/Model%20Card%20fraud-xgb%20v07.pdf HTTP/1.1",
+             EDGE_LONG_REFERER, UA_CHROME, None, TLS13),
+        ]
+        for name, t, ip, key, uri, referrer, ua, host, tls in cases:
+            line = self.add(t, MODELS_BUCKET, "REST.GET.OBJECT", ip=ip, requester=None, key=key, uri=uri, status=403,
+                            error="AccessDenied", sent=243, total=self.rng.randint(3, 60), referrer=referrer, ua=ua,
+                            sigv=None, auth=None, tls=tls, host=host, nfields=26, edge=name)
+            self.edge_expect[name] = {"key_field": line.fields[7], "request_uri": uri, "referrer": referrer or "-",
+                                      "useragent": ua, "fields": len(line.fields)}
+
+    # ---- what comes out ----------------------------------------------------------
+
+    def unique(self) -> str:
+        return self.hexstr(16, upper=True)
+
+    def put(self, out: Path, key: str, bucket: str, lines: list, gz: bool = False) -> dict:
+        raw = "".join(line.text + "\n" for line in lines).encode()
+        path = out / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0) if gz else raw)
+        for i, line in enumerate(lines, 1):
+            if line.edge:
+                self.edge_pos[line.edge] = (key, i)
+        return {"key": key, "bucket": bucket, "lines": len(lines), "gzip": gz, "bytes": path.stat().st_size,
+                "first": iso(lines[0].time), "last": iso(lines[-1].time)}
+
+    def write(self, out: Path) -> dict:
+        """Writes both layouts under out/s3-access-logs/; returns the facts for _expected.json,
+        counted over the lines written."""
+        shutil.rmtree(out / ACCESS_ROOT, ignore_errors=True)
+        ordered = sorted(self.lines, key=lambda line: (line.time, line.seq))
+        objects, written = [], []
+        # (a) SimplePrefix, acme-ml-models: one object per hour, named by its delivery time
+        hours: dict[datetime, list] = defaultdict(list)
+        for line in ordered:
+            if line.bucket == MODELS_BUCKET:
+                hours[line.time.replace(minute=0, second=0)].append(line)
+        for hour in sorted(hours):
+            delivered = hour + timedelta(hours=1, seconds=self.rng.randint(90, 1500))
+            key = f"{ACCESS_ROOT}/simple/{MODELS_BUCKET}/{delivered:%Y-%m-%d-%H-%M-%S}-{self.unique()}"
+            objects.append(self.put(out, key, MODELS_BUCKET, hours[hour]))
+            written += hours[hour]
+        # (b) PartitionedPrefix (EventTime), acme-ml-training-data: one object per event day
+        days: dict[datetime, list] = defaultdict(list)
+        for line in ordered:
+            if line.bucket == TRAINING_BUCKET:
+                days[line.time.replace(hour=0, minute=0, second=0)].append(line)
+        for day in sorted(days):
+            gz = day == DAY0 + timedelta(days=GZIP_DAY)
+            key = (f"{ACCESS_ROOT}/partitioned/{DATA}/{USE1}/{TRAINING_BUCKET}/{day:%Y/%m/%d}/"
+                   f"{day:%Y-%m-%d}-00-00-00-{self.unique()}" + (".gz" if gz else ""))
+            objects.append(self.put(out, key, TRAINING_BUCKET, days[day], gz=gz))
+            written += days[day]
+        assert len(written) == len(self.lines)
+
+        count = lambda f: dict(sorted(Counter(f(line) for line in written).items()))  # noqa: E731
+        etl = self.trail.etl
+        exfil_ip = "203.0.113.77"
+        gets = [line for line in written if line.op == "REST.GET.OBJECT" and line.requester == etl.arn]
+        edge = []
+        for name, expect in self.edge_expect.items():
+            key, number = self.edge_pos[name]
+            edge.append({"case": name, "object_key": key, "line": number, **expect})
+        facts = {
+            "note": "Server access logs of two source buckets, under s3-access-logs/. simple/acme-ml-models/ uses "
+                    "the SimplePrefix layout (one plain-text object per hour, named by delivery time); "
+                    "partitioned/<account>/<region>/acme-ml-training-data/YYYY/MM/DD/ the PartitionedPrefix layout "
+                    "with EventTime (one object per event day, time 00-00-00). The object of "
+                    f"{DAY0 + timedelta(days=GZIP_DAY):%Y-%m-%d} was gzip-compressed after delivery (name + .gz). "
+                    "Every S3 record of the trail on these buckets has a line with the same request ID "
+                    "(lines_mirrored_from_cloudtrail); the other lines have no CloudTrail record. Line counts are over "
+                    "decompressed lines; fields are counted with the bracketed time and each quoted field as one.",
+            "buckets": {
+                MODELS_BUCKET: {"owner_account": BUCKET_OWNER[MODELS_BUCKET],
+                                "owner_canonical_id": self.owner_id[BUCKET_OWNER[MODELS_BUCKET]],
+                                "layout": "SimplePrefix", "prefix": f"{ACCESS_ROOT}/simple/{MODELS_BUCKET}/"},
+                TRAINING_BUCKET: {"owner_account": BUCKET_OWNER[TRAINING_BUCKET],
+                                  "owner_canonical_id": self.owner_id[BUCKET_OWNER[TRAINING_BUCKET]],
+                                  "layout": "PartitionedPrefix/EventTime",
+                                  "prefix": f"{ACCESS_ROOT}/partitioned/{DATA}/{USE1}/{TRAINING_BUCKET}/"}},
+            "objects": len(objects),
+            "objects_gzip": sum(o["gzip"] for o in objects),
+            "lines": len(written),
+            "lines_by_field_count": {str(k): v for k, v in count(lambda line: len(line.fields)).items()},
+            "lines_by_day": count(lambda line: f"{line.time:%Y-%m-%d}"),
+            "lines_by_bucket": count(lambda line: line.bucket),
+            "lines_by_operation": count(lambda line: line.op),
+            "lines_by_status": count(lambda line: line.fields[9]),
+            "lines_anonymous": sum(line.requester == "-" for line in written),
+            "lines_mirrored_from_cloudtrail": sum(line.mirrored for line in written),
+            "exfiltration_get_object": {
+                "principal": etl.arn,
+                "source_ip": exfil_ip,
+                "by_bucket": dict(sorted(Counter(line.bucket for line in gets).items())),
+                "by_bucket_from_source_ip": dict(sorted(Counter(line.bucket for line in gets
+                                                                if line.ip == exfil_ip).items())),
+                "note": "by_bucket counts every REST.GET.OBJECT line whose requester is the principal (its "
+                        "ordinary ETL reads from 198.51.100.42 included); by_bucket_from_source_ip only the "
+                        "scenario's reads (all HTTP 200, bytes sent = object size).",
+            },
+            "object_list": objects,
+        }
+        return {"s3_access": facts, "s3_access_edge_cases": sorted(edge, key=lambda e: (e["object_key"], e["line"]))}
 
 
 def main() -> None:
@@ -1481,6 +2050,14 @@ def main() -> None:
         print(f"  late delivery file: {key}")
     print(f"  digest:  {result['digest']['key']} ({result['digest']['log_files']} log files)")
     print(f"  insight: {result['insight']['key']}")
+    acc = result["access"]["s3_access"]
+    print(f"s3 server access logs: {acc['objects']} objects ({acc['objects_gzip']} gzip), {acc['lines']} lines")
+    print(f"  by field count: {acc['lines_by_field_count']}")
+    print(f"  by day:         {acc['lines_by_day']}")
+    exfil = acc["exfiltration_get_object"]
+    print(f"  REST.GET.OBJECT by {exfil['principal']} from {exfil['source_ip']}: {exfil['by_bucket_from_source_ip']}")
+    for e in result["access"]["s3_access_edge_cases"]:
+        print(f"  edge case {e['case']}: {e['object_key']} line {e['line']}")
 
 
 if __name__ == "__main__":

@@ -117,3 +117,65 @@ fn corpus_parser_vectors_never_panic_and_escaped_quotes_stay_in_their_field() {
     }
     assert!(good > 40, "{good}");
 }
+
+/// The unescaped-quote lines planted in the sample trail come out of a real scan,
+/// read back from Parquet, with every quoted field where it belongs.
+#[test]
+fn sample_access_log_edge_cases_land_in_the_right_columns() {
+    use arrow::array::AsArray;
+    let expected: Value = serde_json::from_slice(
+        &std::fs::read(crate::repo().join("testdata/sample-trail/_expected.json")).expect("expected"),
+    )
+    .expect("json");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("lake");
+    let sample = crate::repo().join("testdata/sample-trail");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_trailhound"))
+        .args(["scan", sample.to_str().expect("utf8"), "--out", out.to_str().expect("utf8")])
+        .output()
+        .expect("run");
+    assert_eq!(status.status.code(), Some(0), "{}", String::from_utf8_lossy(&status.stderr));
+
+    let mut rows = std::collections::HashMap::new();
+    for path in walk(&out.join("s3_access")) {
+        let file = std::fs::File::open(&path).expect("open");
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .expect("footer")
+            .build()
+            .expect("reader");
+        for batch in reader {
+            let batch = batch.expect("batch");
+            let col = |n: &str| batch.column_by_name(n).expect("column").clone();
+            let (key, line) = (col("source_key"), col("source_line"));
+            let (key, line) = (key.as_string::<i32>(), line.as_primitive::<arrow::datatypes::Int64Type>());
+            for i in 0..batch.num_rows() {
+                let get = |n: &str| {
+                    let c = col(n);
+                    let c = c.as_string::<i32>();
+                    (!arrow::array::Array::is_null(c, i)).then(|| c.value(i).to_string())
+                };
+                let fields = ["key", "request_uri", "referrer", "useragent"].map(get);
+                rows.insert((key.value(i).to_string(), line.value(i)), fields);
+            }
+        }
+    }
+    let lines = expected["s3_access"]["lines"].as_u64().expect("lines");
+    assert_eq!(rows.len() as u64, lines, "every line of the sample's access logs is a row");
+    let cases = expected["s3_access_edge_cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 4);
+    for case in cases {
+        let object = case["object_key"].as_str().expect("object");
+        let line = case["line"].as_i64().expect("line");
+        let want = |n: &str| case[n].as_str().filter(|v| *v != "-").map(str::to_string);
+        let found = rows
+            .iter()
+            .find(|((k, l), _)| k.ends_with(object) && *l == line)
+            .unwrap_or_else(|| panic!("{object} line {line} not in the lake"));
+        assert_eq!(
+            found.1,
+            &[want("key_field"), want("request_uri"), want("referrer"), want("useragent")],
+            "{}",
+            case["case"]
+        );
+    }
+}

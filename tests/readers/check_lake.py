@@ -26,9 +26,9 @@ import pyarrow.dataset as ds
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def documented_columns():
+def documented_columns(file="cloudtrail-columns.tsv"):
     rows = []
-    for line in (ROOT / "tests/data/cloudtrail-columns.tsv").read_text().splitlines():
+    for line in (ROOT / "tests/data" / file).read_text().splitlines():
         if line.startswith("#") or not line.strip():
             continue
         name, hive, _origin = line.split("\t")
@@ -41,6 +41,10 @@ def hive_of_arrow(t: pa.DataType) -> str:
         return "string"
     if pa.types.is_boolean(t):
         return "boolean"
+    if pa.types.is_int32(t):
+        return "int"
+    if pa.types.is_int64(t):
+        return "bigint"
     if pa.types.is_timestamp(t):
         assert t.unit == "ms" and t.tz == "UTC", f"timestamp must be ms UTC, got {t}"
         return "timestamp"
@@ -144,7 +148,7 @@ def main():
     want_cols = documented_columns()
     manifests = sorted(glob.glob(str(lake / "_runs" / "*.json")))
     expect(manifests, f"no manifest under {lake}/_runs")
-    written = sum(json.load(open(m))["totals"]["rows_written"] for m in manifests)
+    written = sum(json.load(open(m))["totals"]["rows_by_table"].get("cloudtrail", 0) for m in manifests)
 
     # pyarrow: hive-partitioned dataset discovery.
     dataset = ds.dataset(str(lake / "cloudtrail"), format="parquet", partitioning="hive")
@@ -184,8 +188,49 @@ def main():
     ).fetchone()[0]
     n_params = con.execute("SELECT count(*) FROM cloudtrail WHERE requestparameters IS NOT NULL").fetchone()[0]
     expect(n_json == n_params and n_params > 0, f"DuckDB: {n_params - n_json} requestparameters are not JSON")
+    check_s3_access(lake, source, day, con)
     print(f"OK: {lake}: {written} rows; pyarrow and DuckDB agree on columns, types, counts and dt={day} "
-          f"({sum(want_rows.values())} rows)")
+          f"({sum(want_rows.values())} cloudtrail rows)")
+
+
+def source_access_lines(source_dir: pathlib.Path):
+    lines = []
+    for path in sorted((source_dir / "s3-access-logs").rglob("*")):
+        if path.is_file():
+            raw = path.read_bytes()
+            text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode()
+            lines.extend(l for l in text.splitlines() if l.strip())
+    return lines
+
+
+def check_s3_access(lake: pathlib.Path, source: pathlib.Path, day: str, con):
+    """The s3_access table: columns and types, row count per day from the source lines."""
+    want_cols = documented_columns("s3-access-columns.tsv")
+    lines = source_access_lines(source)
+    expect(lines, f"no access-log lines under {source}/s3-access-logs")
+    dataset = ds.dataset(str(lake / "s3_access"), format="parquet", partitioning="hive")
+    got = [(f.name, hive_of_arrow(f.type)) for f in dataset.schema if f.name != "dt"]
+    expect(got == want_cols, f"pyarrow s3_access columns differ:\n got {got}\nwant {want_cols}")
+    expect(dataset.count_rows() == len(lines), f"pyarrow counts {dataset.count_rows()} access rows, source {len(lines)}")
+    glob_path = str(lake / "s3_access" / "*" / "*.parquet")
+    con.execute(f"CREATE VIEW s3_access AS SELECT * FROM read_parquet('{glob_path}', hive_partitioning = true)")
+    described = [(r[0], r[1]) for r in con.execute("DESCRIBE s3_access").fetchall()]
+    got = [(n, hive_of_duckdb(t)) for n, t in described if n != "dt"]
+    expect(got == want_cols, f"DuckDB s3_access columns differ:\n got {got}\nwant {want_cols}")
+    # The request day of each source line, read from its bracketed time.
+    months = {m: i + 1 for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())}
+    want_day = 0
+    for line in lines:
+        stamp = line.split("[", 1)[1][:11]  # 06/Feb/2019
+        d, mon, y = stamp.split("/")
+        if f"{y}-{months[mon]:02d}-{d}" == day:
+            want_day += 1
+    got_day = con.execute("SELECT count(*) FROM s3_access WHERE dt = ?", [day]).fetchone()[0]
+    expect(got_day == want_day, f"DuckDB: {got_day} access rows for dt={day}, source has {want_day}")
+    n_typed = con.execute(
+        "SELECT count(*) FROM s3_access WHERE httpstatus = 200 AND bytessent >= 0 AND operation = 'REST.GET.OBJECT'"
+    ).fetchone()[0]
+    expect(n_typed > 0, "DuckDB: no typed REST.GET.OBJECT rows with httpstatus 200")
 
 
 if __name__ == "__main__":
