@@ -1,7 +1,5 @@
 //! Command-line flags (raw); `main` turns them into validated options.
 
-use std::path::PathBuf;
-
 use clap::{Parser, Subcommand, ValueEnum};
 
 use trailhound::sink::Codec;
@@ -41,11 +39,27 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Files or folders to read (recursively). Without any, the sample trail in testdata/.
-    pub sources: Vec<PathBuf>,
-    /// Lake root: tables go to <out>/<table>/dt=YYYY-MM-DD/, the run manifest to <out>/_runs/.
+    /// Files, folders or s3://bucket/prefix to read. Without any, the sample trail in testdata/.
+    pub sources: Vec<String>,
+    /// Lake root (folder or s3://bucket/prefix): tables go to <out>/<table>/dt=YYYY-MM-DD/,
+    /// the run manifest to <out>/_runs/.
     #[arg(long, short, default_value = "trailhound-lake")]
-    pub out: PathBuf,
+    pub out: String,
+    /// Accounts to read (comma-separated); others are not listed.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub accounts: Vec<String>,
+    /// Regions to read (comma-separated); others are not listed.
+    #[arg(long, value_delimiter = ',', value_name = "REGION,...")]
+    pub regions: Vec<String>,
+    /// An S3-compatible endpoint (default: AWS_ENDPOINT_URL, else AWS).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Customer-managed KMS key for everything written to S3 (SSE-KMS).
+    #[arg(long, value_name = "KEY_ID_OR_ARN")]
+    pub kms_key_id: Option<String>,
+    /// Retries per S3 request on throttling, 5xx and timeouts (with backoff).
+    #[arg(long, default_value_t = 10)]
+    pub max_retries: usize,
     /// First UTC day of events to keep (YYYY-MM-DD); objects whose key date cannot hold it are not read.
     #[arg(long, value_name = "DAY")]
     pub from: Option<String>,
@@ -58,8 +72,8 @@ pub struct ScanArgs {
     /// Decode threads (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Objects fetched concurrently.
-    #[arg(long, default_value_t = 64)]
+    /// Objects fetched concurrently (S3 GETs in flight).
+    #[arg(long, default_value_t = 128)]
     pub fetch_concurrency: usize,
     /// What the objects are: by key layout and content (auto), or forced.
     #[arg(long, value_enum, default_value_t = Kind::Auto)]

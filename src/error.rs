@@ -27,6 +27,8 @@ pub enum Error {
     Pipeline(String),
     #[error("invalid configuration: {0}")]
     Config(String),
+    #[error("credentials for {location}: {message}")]
+    Credentials { location: String, message: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

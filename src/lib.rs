@@ -16,6 +16,7 @@ pub mod error;
 pub mod pipeline;
 pub mod sink;
 pub mod source;
+pub mod store;
 
 pub use error::{Error, Result};
 pub use pipeline::{scan, ScanOptions};

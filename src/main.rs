@@ -9,6 +9,7 @@ use trailhound::decode::DecodeLimits;
 use trailhound::sink::manifest::RunManifest;
 use trailhound::sink::SinkOptions;
 use trailhound::pipeline::DayRange;
+use trailhound::store::S3Options;
 use trailhound::ScanOptions;
 
 mod cli;
@@ -60,7 +61,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
             sample.display()
         );
         eprintln!("no SOURCE given: reading the sample trail in {}", sample.display());
-        vec![sample]
+        vec![sample.to_string_lossy().into_owned()]
     } else {
         args.sources
     };
@@ -77,6 +78,9 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let options = ScanOptions {
         sources,
         out: args.out,
+        accounts: args.accounts,
+        regions: args.regions,
+        s3: S3Options { endpoint_url: args.endpoint_url, kms_key_id: args.kms_key_id, max_retries: args.max_retries },
         threads,
         fetch_concurrency: args.fetch_concurrency,
         max_object_bytes: args.max_object_bytes,
@@ -136,7 +140,7 @@ fn print_summary(m: &RunManifest, options: &ScanOptions) {
     eprintln!(
         "  records {} -> rows written {} ({}), quarantined {}; {} Parquet files ({:.1} MB) in {}",
         t.records_read, t.rows_written, per_table.join(", "), t.rows_quarantined, t.parquet_files,
-        mb(t.parquet_bytes), options.out.display()
+        mb(t.parquet_bytes), options.out
     );
     eprintln!(
         "  {:.2} s, {:.1} MB/s decompressed, {:.0} records/s",
@@ -164,5 +168,8 @@ fn print_summary(m: &RunManifest, options: &ScanOptions) {
     for o in m.objects.iter().filter(|o| o.rows_quarantined > 0) {
         eprintln!("  quarantined {} of {} records from {}", o.rows_quarantined, o.records_read, o.key);
     }
-    eprintln!("  manifest: {}/_runs/{}.json", options.out.display(), m.run_id);
+    for folder in &t.folders_not_listed {
+        eprintln!("  not listed: {folder}");
+    }
+    eprintln!("  manifest: {}/_runs/{}.json", options.out.trim_end_matches('/'), m.run_id);
 }

@@ -9,15 +9,14 @@
 //! input size. A bad object or record never stops the run; a failing sink does.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Instant;
 
 use arrow::array::RecordBatch;
 use bytes::Bytes;
 use futures::StreamExt;
-use object_store::local::LocalFileSystem;
 use object_store::path::Path;
+use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use tracing::{debug, info, warn};
 
@@ -27,13 +26,21 @@ use crate::decode::{DecodeLimits, FileVerdict, KindHint, ObjectDecoder, Table};
 use crate::error::{Error, Result};
 use crate::sink::manifest::{ObjectReport, ObjectStatus, QuarantineEntry, RunManifest, Totals};
 use crate::sink::{SinkOptions, TableWriter, WrittenFile};
-use crate::source::{list_local, SourceObject};
+use crate::source::{list_sources, ListFilter, SourceObject};
+use crate::store::{is_s3, open_local_dir, open_s3, S3Options};
 
 /// Everything `scan` needs, validated.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
-    pub sources: Vec<PathBuf>,
-    pub out: PathBuf,
+    /// Local files or folders, or `s3://bucket/prefix`.
+    pub sources: Vec<String>,
+    /// Lake root: a local folder or `s3://bucket/prefix`.
+    pub out: String,
+    /// Accounts and regions to read (all when empty).
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+    /// How to reach S3 (endpoint, retries, the KMS key for writes).
+    pub s3: S3Options,
     /// Decode workers (defaults to the number of cores).
     pub threads: usize,
     /// GETs in flight.
@@ -94,15 +101,29 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         .build()
         .map_err(|e| Error::Pipeline(format!("starting the I/O runtime: {e}")))?;
 
-    let listing = runtime.block_on(list_local(&options.sources))?;
-    info!(objects = listing.objects.len(), ignored = listing.num_ignored, "listed sources");
-
-    std::fs::create_dir_all(&options.out)
-        .map_err(|e| Error::OutputDir { path: options.out.clone(), source: e })?;
-    let out_store: Arc<dyn ObjectStore> = Arc::new(
-        LocalFileSystem::new_with_prefix(&options.out)
-            .map_err(|e| Error::Output { location: options.out.display().to_string(), source: e })?,
+    let filter = ListFilter {
+        days: options.days,
+        accounts: options.accounts.clone(),
+        regions: options.regions.clone(),
+    };
+    let listing = runtime.block_on(list_sources(&options.sources, &filter, &options.s3, options.fetch_concurrency))?;
+    info!(
+        objects = listing.objects.len(),
+        ignored = listing.num_ignored,
+        list_calls = listing.list_calls,
+        "listed sources"
     );
+
+    let out_store: Arc<dyn ObjectStore> = if is_s3(&options.out) {
+        let location = open_s3(&options.out, &options.s3)?;
+        if location.prefix.as_ref().is_empty() {
+            location.store
+        } else {
+            Arc::new(PrefixStore::new(location.store, location.prefix))
+        }
+    } else {
+        open_local_dir(std::path::Path::new(&options.out), true)?.store
+    };
 
     let mut listing = listing;
     let mut objects_out_of_range = 0;
@@ -236,6 +257,12 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
 
     let mut totals = totals(&reports, &files, listing.num_ignored);
     totals.objects_out_of_range = objects_out_of_range;
+    totals.list_calls = listing.list_calls;
+    totals.folders_not_listed = listing
+        .folders_not_listed
+        .iter()
+        .map(|(folder, reason)| format!("{folder}: {reason}"))
+        .collect();
     let manifest = RunManifest {
         run_id: run_id.clone(),
         version: env!("CARGO_PKG_VERSION"),
@@ -243,7 +270,8 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         elapsed_seconds: started.elapsed().as_secs_f64(),
-        sources: options.sources.iter().map(|p| p.display().to_string()).collect(),
+        sources: options.sources.clone(),
+        out: options.out.clone(),
         days: options.days.map(|d| [format_day(d.first), format_day(d.last)]),
         totals,
         files,

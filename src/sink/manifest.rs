@@ -92,6 +92,10 @@ pub struct Totals {
     pub rows_out_of_range: u64,
     /// Objects not read: their key's date cannot hold events of the requested days.
     pub objects_out_of_range: u64,
+    /// List calls the listing plan made.
+    pub list_calls: u64,
+    /// Folders the plan did not list (digests, Insights, hidden), with why.
+    pub folders_not_listed: Vec<String>,
     /// Rows whose eventTime is not a timestamp (kept, in the Hive default partition).
     pub rows_without_event_time: u64,
     pub parquet_files: u64,
@@ -111,6 +115,7 @@ pub struct RunManifest {
     pub finished_at: String,
     pub elapsed_seconds: f64,
     pub sources: Vec<String>,
+    pub out: String,
     /// The requested UTC days `[first, last]`, when a range was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days: Option<[String; 2]>,

@@ -36,6 +36,11 @@ impl ObjectKind {
         })
     }
 
+    /// Why a folder with this name is not listed, for the CloudTrail folders other than events.
+    pub fn folder_skip_reason(folder: &str) -> Option<&'static str> {
+        Self::from_folder(folder).and_then(Self::skip_reason)
+    }
+
     /// Why an object of this kind is not decoded into the events table, if it is not.
     pub fn skip_reason(self) -> Option<&'static str> {
         match self {

@@ -6,18 +6,18 @@
 //! the decoder.
 
 pub mod layout;
+pub mod plan;
 
 use std::collections::HashSet;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
-use futures::TryStreamExt;
-use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 
 use crate::error::{Error, Result};
 pub use layout::{is_candidate, parse_key, KeyLayout, ObjectKind};
+pub use plan::{ListFilter, Lister};
 
 /// One object to read.
 #[derive(Debug, Clone)]
@@ -37,61 +37,91 @@ pub struct Listing {
     pub objects: Vec<SourceObject>,
     /// Files that are not log files by name (`README.md`, `.parquet`, hidden files).
     pub num_ignored: u64,
+    /// Folders the plan did not list, with why (`.../CloudTrail-Digest`).
+    pub folders_not_listed: Vec<(String, &'static str)>,
+    /// List calls made.
+    pub list_calls: u64,
 }
 
-/// Lists the given local files and folders (recursively).
+/// Lists the sources: `s3://bucket/prefix` by plan, local folders the same way
+/// (a folder is a store too), local files as given.
 ///
 /// # Errors
-/// [`Error::Source`] when a source does not exist or cannot be read.
-pub async fn list_local(sources: &[PathBuf]) -> Result<Listing> {
+/// [`Error::Source`] when a local source does not exist, [`Error::Credentials`] when
+/// S3 rejects the credentials, [`Error::List`] when a listing fails.
+pub async fn list_sources(
+    sources: &[String],
+    filter: &ListFilter,
+    s3: &crate::store::S3Options,
+    concurrency: usize,
+) -> Result<Listing> {
     let mut listing = Listing::default();
     let mut seen = HashSet::new();
     for source in sources {
-        let meta = std::fs::metadata(source)
-            .map_err(|e| Error::Source { path: source.clone(), source: e })?;
-        let abs = std::fs::canonicalize(source)
-            .map_err(|e| Error::Source { path: source.clone(), source: e })?;
-        let shown = display_root(source);
+        if crate::store::is_s3(source) {
+            let location = crate::store::open_s3(source, s3)?;
+            plan_location(&location, filter, concurrency, &mut listing, &mut seen).await?;
+            continue;
+        }
+        let path = PathBuf::from(source);
+        let meta = std::fs::metadata(&path).map_err(|e| Error::Source { path: path.clone(), source: e })?;
+        let abs = std::fs::canonicalize(&path).map_err(|e| Error::Source { path: path.clone(), source: e })?;
         if meta.is_dir() {
-            let store: Arc<dyn ObjectStore> = Arc::new(
-                LocalFileSystem::new_with_prefix(&abs)
-                    .map_err(|e| Error::List { location: shown.clone(), source: e })?,
-            );
-            let metas: Vec<_> = store
-                .list(None)
-                .try_collect()
-                .await
-                .map_err(|e| Error::List { location: shown.clone(), source: e })?;
-            for m in metas {
-                let key = format!("{shown}/{}", m.location);
-                if !seen.insert(abs.join(m.location.as_ref())) {
-                    continue;
-                }
-                push(&mut listing, store.clone(), m.location, key, m.size, m.e_tag, false);
-            }
+            let mut location = crate::store::open_local_dir(&abs, false)?;
+            location.display = display_root(&path);
+            plan_location(&location, filter, concurrency, &mut listing, &mut seen).await?;
         } else if meta.is_file() {
-            if !seen.insert(abs.clone()) {
+            if !seen.insert(abs.to_string_lossy().into_owned()) {
                 continue;
             }
             let parent = abs.parent().unwrap_or(FsPath::new("/"));
             let name = abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let store: Arc<dyn ObjectStore> = Arc::new(
-                LocalFileSystem::new_with_prefix(parent)
-                    .map_err(|e| Error::List { location: shown.clone(), source: e })?,
-            );
-            let location = Path::from(name);
-            let head = store
-                .head(&location)
+            let location = crate::store::open_local_dir(parent, false)?;
+            let key = Path::from(name);
+            let head = location
+                .store
+                .head(&key)
                 .await
-                .map_err(|e| Error::List { location: shown.clone(), source: e })?;
+                .map_err(|e| Error::List { location: source.clone(), source: e })?;
             // An explicitly named file is always read, whatever its name.
-            push(&mut listing, store, location, shown, head.size, head.e_tag, true);
+            let shown = source.replace('\\', "/");
+            push(&mut listing, location.store, key, shown, head.size, head.e_tag, true);
         } else {
-            return Err(Error::SourceKind { path: source.clone() });
+            return Err(Error::SourceKind { path });
         }
     }
     listing.objects.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(listing)
+}
+
+async fn plan_location(
+    location: &crate::store::Location,
+    filter: &ListFilter,
+    concurrency: usize,
+    listing: &mut Listing,
+    seen: &mut HashSet<String>,
+) -> Result<()> {
+    let lister = Lister::new(location.store.clone(), filter.clone(), concurrency);
+    let planned = lister.plan(&location.prefix).await;
+    listing.list_calls += lister.list_calls.load(std::sync::atomic::Ordering::Relaxed);
+    let planned = planned.map_err(|e| match e {
+        Error::List { source: object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. }, .. } => {
+            Error::Credentials { location: location.display.clone(), message: format!("S3 refused the request: {e}") }
+        }
+        other => other,
+    })?;
+    for (folder, reason) in planned.folders_not_listed {
+        let shown = location.display_key(&Path::from(folder.as_str()));
+        listing.folders_not_listed.push((shown, reason));
+    }
+    for meta in planned.objects {
+        let key = location.display_key(&meta.location);
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        push(listing, location.store.clone(), meta.location, key, meta.size, meta.e_tag, false);
+    }
+    Ok(())
 }
 
 fn push(

@@ -4,6 +4,7 @@ mod access;
 mod cli;
 mod corpus;
 mod oracle;
+mod plan;
 mod schema;
 
 use std::path::{Path, PathBuf};
