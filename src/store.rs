@@ -107,7 +107,7 @@ pub fn open_s3(url: &str, options: &S3Options) -> Result<Location> {
     let mut builder = AmazonS3Builder::from_env().with_bucket_name(&bucket);
     let endpoint = options.endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
     if let Some(endpoint) = &endpoint {
-        builder = builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
+        builder = builder.with_endpoint(endpoint);
     }
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let profile = env("AWS_PROFILE");
@@ -146,6 +146,7 @@ pub fn open_s3(url: &str, options: &S3Options) -> Result<Location> {
         })
         .with_client_options(
             ClientOptions::new()
+                .with_allow_http(endpoint.as_deref().is_some_and(|e| e.starts_with("http://")))
                 .with_connect_timeout(Duration::from_secs(5))
                 .with_timeout(Duration::from_secs(120))
                 .with_pool_max_idle_per_host(256),
@@ -153,6 +154,34 @@ pub fn open_s3(url: &str, options: &S3Options) -> Result<Location> {
     let store = builder.build().map_err(|e| Error::Config(format!("{url}: {e}")))?;
     let display = if prefix.is_empty() { format!("s3://{bucket}") } else { format!("s3://{bucket}/{prefix}") };
     Ok(Location { store: Arc::new(store), prefix: Path::from(prefix.as_str()), display, local: None })
+}
+
+/// True when S3 rejected who we are (401/403, unknown key, bad signature, expired token).
+pub fn is_auth_error(error: &object_store::Error) -> bool {
+    if matches!(error, object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. }) {
+        return true;
+    }
+    let text = error.to_string();
+    ["403 Forbidden", "401 Unauthorized", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"]
+        .iter()
+        .any(|m| text.contains(m))
+}
+
+/// The S3 error code and message of a failed request (`InvalidAccessKeyId: The AWS
+/// Access Key Id you provided does not exist in our records.`), else the error text.
+pub fn error_summary(error: &object_store::Error) -> String {
+    let text = error.to_string();
+    let tag = |t: &str| {
+        let open = format!("<{t}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find(&format!("</{t}>"))? + start;
+        Some(text[start..end].to_string())
+    };
+    match (tag("Code"), tag("Message")) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code,
+        _ => text,
+    }
 }
 
 /// Credentials of a named profile, refreshed when they expire.

@@ -105,9 +105,10 @@ async fn plan_location(
     let planned = lister.plan(&location.prefix).await;
     listing.list_calls += lister.list_calls.load(std::sync::atomic::Ordering::Relaxed);
     let planned = planned.map_err(|e| match e {
-        Error::List { source: object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. }, .. } => {
-            Error::Credentials { location: location.display.clone(), message: format!("S3 refused the request: {e}") }
-        }
+        Error::List { source, .. } if crate::store::is_auth_error(&source) => Error::Credentials {
+            location: location.display.clone(),
+            message: format!("S3 refused the request: {}", crate::store::error_summary(&source)),
+        },
         other => other,
     })?;
     for (folder, reason) in planned.folders_not_listed {

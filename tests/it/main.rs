@@ -5,6 +5,7 @@ mod cli;
 mod corpus;
 mod oracle;
 mod plan;
+mod s3;
 mod schema;
 
 use std::path::{Path, PathBuf};

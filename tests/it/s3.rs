@@ -1,0 +1,293 @@
+//! `scan` against a real S3 API (moto's server, on loopback, started here from the
+//! `.venv` that scripts/test prepares): the listing plan, reading, writing the lake
+//! back to S3 with SSE-KMS, and credential errors.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, OnceLock};
+
+use arrow::array::RecordBatch;
+use futures::TryStreamExt;
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path;
+use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde_json::Value;
+
+use crate::{inflate, repo, walk};
+
+/// A moto server for this test process; it exits when our end of its stdin closes.
+pub struct Moto {
+    pub endpoint: String,
+    log: PathBuf,
+    _child: Child,
+    _stdin: ChildStdin,
+}
+
+fn python() -> PathBuf {
+    repo().join(".venv/bin/python")
+}
+
+fn start_moto(extra_env: &[(&str, &str)]) -> Option<Moto> {
+    let has_moto = Command::new(python()).args(["-c", "import moto.server, boto3"]).output().is_ok_and(|o| o.status.success());
+    if !has_moto {
+        assert!(
+            std::env::var_os("TRAILHOUND_REQUIRE_S3").is_none(),
+            "TRAILHOUND_REQUIRE_S3 is set but .venv has no moto: run scripts/test"
+        );
+        eprintln!("SKIPPED: no moto in .venv (scripts/test installs it)");
+        return None;
+    }
+    let log = std::env::temp_dir().join(format!("trailhound-moto-{}-{}.log", std::process::id(), extra_env.len()));
+    let mut child = Command::new(python())
+        .arg(repo().join("tests/s3/moto_server.py"))
+        .envs(extra_env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("moto log"))
+        .spawn()
+        .expect("start moto");
+    let stdin = child.stdin.take().expect("stdin");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("moto port");
+    let port = line.trim().strip_prefix("PORT ").unwrap_or_else(|| panic!("moto said {line:?}"));
+    Some(Moto { endpoint: format!("http://127.0.0.1:{port}"), log, _child: child, _stdin: stdin })
+}
+
+fn moto() -> Option<&'static Moto> {
+    static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
+    MOTO.get_or_init(|| start_moto(&[])).as_ref()
+}
+
+impl Moto {
+    fn util(&self, args: &[&str]) -> String {
+        let out = Command::new(python())
+            .arg(repo().join("tests/s3/s3util.py"))
+            .arg(&self.endpoint)
+            .args(args)
+            .output()
+            .expect("s3util");
+        assert!(out.status.success(), "s3util {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf8").trim().to_string()
+    }
+
+    fn store(&self, bucket: &str) -> Arc<dyn ObjectStore> {
+        Arc::new(
+            AmazonS3Builder::new()
+                .with_bucket_name(bucket)
+                .with_endpoint(&self.endpoint)
+                .with_region("us-east-1")
+                .with_access_key_id("testing")
+                .with_secret_access_key("testing")
+                .with_client_options(ClientOptions::new().with_allow_http(true))
+                .build()
+                .expect("test store"),
+        )
+    }
+
+    /// The `prefix=` of every LIST request on `bucket` so far.
+    fn list_prefixes(&self, bucket: &str) -> Vec<String> {
+        let log = std::fs::read_to_string(&self.log).expect("moto log");
+        log.lines()
+            .filter(|l| l.contains(&format!("GET /{bucket}?")) && l.contains("list-type=2"))
+            .map(|l| {
+                let query = l.split_once('?').map(|(_, q)| q).unwrap_or("");
+                let prefix = query.split('&').find_map(|p| p.strip_prefix("prefix=")).unwrap_or("");
+                prefix.split(' ').next().unwrap_or("").replace("%2F", "/")
+            })
+            .collect()
+    }
+
+    fn scan(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_trailhound"))
+            .arg("scan")
+            .args(args)
+            .args(["--endpoint-url", &self.endpoint])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", std::env::temp_dir())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .envs(env.iter().copied())
+            .output()
+            .expect("run trailhound")
+    }
+}
+
+const KEYS: &[(&str, &str)] = &[("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")];
+
+/// Copies testdata/sample-trail into `bucket` under `prefix/`.
+async fn upload_sample(store: &Arc<dyn ObjectStore>, prefix: &str) {
+    let root = repo().join("testdata/sample-trail");
+    for path in walk(&root) {
+        let rel = path.strip_prefix(&root).expect("under root").to_string_lossy().replace('\\', "/");
+        if rel.starts_with('_') {
+            continue;
+        }
+        let body = std::fs::read(&path).expect("read");
+        store.put(&Path::from(format!("{prefix}/{rel}")), PutPayload::from(body)).await.expect("upload");
+    }
+}
+
+async fn read_lake(store: &Arc<dyn ObjectStore>, prefix: &str, table: &str) -> Vec<(String, RecordBatch)> {
+    let metas: Vec<_> = store.list(Some(&Path::from(format!("{prefix}/{table}")))).try_collect().await.expect("list lake");
+    let mut out = Vec::new();
+    for meta in metas {
+        let key = meta.location.to_string();
+        let bytes = store.get(&meta.location).await.expect("get").bytes().await.expect("bytes");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes).expect("parquet").build().expect("reader");
+        for batch in reader {
+            out.push((key.clone(), batch.expect("batch")));
+        }
+    }
+    out
+}
+
+/// Records of the sample trail on `day`, optionally only one account's and region's.
+fn sample_records(day: &str, account_region: Option<(&str, &str)>) -> usize {
+    let mut n = 0;
+    for path in walk(&repo().join("testdata/sample-trail/AWSLogs")) {
+        let key = path.to_string_lossy();
+        if !key.contains("/CloudTrail/") {
+            continue;
+        }
+        if let Some((account, region)) = account_region {
+            if !key.contains(&format!("/{account}/CloudTrail/{region}/")) {
+                continue;
+            }
+        }
+        let doc: Value = serde_json::from_slice(&inflate(&std::fs::read(&path).expect("read"))).expect("json");
+        n += doc["Records"].as_array().expect("Records").iter().filter(|r| r["eventTime"].as_str().is_some_and(|t| t.starts_with(day))).count();
+    }
+    n
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_scan_lists_only_the_needed_prefixes_and_writes_an_encrypted_lake() {
+    let Some(moto) = moto() else { return };
+    moto.util(&["mkbucket", "plan-src"]);
+    moto.util(&["mkbucket", "plan-lake"]);
+    let key = moto.util(&["mkkey"]);
+    let src = moto.store("plan-src");
+    upload_sample(&src, "org").await;
+
+    let out = moto.scan(
+        &["s3://plan-src/org/AWSLogs", "--date", "2026-11-25", "--accounts", "111122223333", "--regions", "us-east-1",
+          "--out", "s3://plan-lake/lake", "--kms-key-id", &key],
+        KEYS,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+
+    // Exactly: AWSLogs/ (to find the organisation id), then the 25th and the 26th (late
+    // deliveries) of the one account and region.
+    let mut prefixes = moto.list_prefixes("plan-src");
+    prefixes.sort();
+    assert_eq!(
+        prefixes,
+        [
+            "org/AWSLogs/",
+            "org/AWSLogs/o-sample1234/111122223333/CloudTrail/us-east-1/2026/11/25/",
+            "org/AWSLogs/o-sample1234/111122223333/CloudTrail/us-east-1/2026/11/26/",
+        ],
+        "LIST requests"
+    );
+
+    let lake = moto.store("plan-lake");
+    let batches = read_lake(&lake, "lake", "cloudtrail").await;
+    let rows: usize = batches.iter().map(|(_, b)| b.num_rows()).sum();
+    assert_eq!(rows, sample_records("2026-11-25", Some(("111122223333", "us-east-1"))));
+    assert!(rows > 100);
+    assert!(batches.iter().all(|(k, _)| k.starts_with("lake/cloudtrail/dt=2026-11-25/")));
+
+    let runs: Vec<_> = lake.list(Some(&Path::from("lake/_runs"))).try_collect().await.expect("runs");
+    assert_eq!(runs.len(), 1);
+    let manifest: Value = serde_json::from_slice(&lake.get(&runs[0].location).await.expect("get").bytes().await.expect("bytes")).expect("json");
+    assert_eq!(manifest["totals"]["list_calls"].as_u64(), Some(3));
+    assert_eq!(manifest["totals"]["rows_written"].as_u64(), Some(rows as u64));
+
+    // SSE-KMS with the customer-managed key on what was written.
+    for object in [batches[0].0.clone(), runs[0].location.to_string()] {
+        let head: Value = serde_json::from_str(&moto.util(&["head", "plan-lake", &object])).expect("head json");
+        assert_eq!(head["ServerSideEncryption"], "aws:kms", "{object}: {head}");
+        assert_eq!(head["SSEKMSKeyId"], Value::from(key.as_str()), "{object}: {head}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_scan_discovers_accounts_regions_and_access_logs() {
+    let Some(moto) = moto() else { return };
+    moto.util(&["mkbucket", "disc-src"]);
+    moto.util(&["mkbucket", "disc-lake"]);
+    let src = moto.store("disc-src");
+    upload_sample(&src, "all").await;
+    let out = moto.scan(&["s3://disc-src/all", "--date", "2026-11-25", "--out", "s3://disc-lake/x"], KEYS);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let lake = moto.store("disc-lake");
+    let rows: usize = read_lake(&lake, "x", "cloudtrail").await.iter().map(|(_, b)| b.num_rows()).sum();
+    assert_eq!(rows, sample_records("2026-11-25", None));
+    let access: usize = read_lake(&lake, "x", "s3_access").await.iter().map(|(_, b)| b.num_rows()).sum();
+    let expected: Value = serde_json::from_slice(&std::fs::read(repo().join("testdata/sample-trail/_expected.json")).expect("read")).expect("json");
+    assert_eq!(access as u64, expected["s3_access"]["lines_by_day"]["2026-11-25"].as_u64().expect("count"));
+    // Never a listing of the digest or Insights folders, nor of other days.
+    let prefixes = moto.list_prefixes("disc-src");
+    assert!(prefixes.iter().all(|p| !p.contains("CloudTrail-Digest") && !p.contains("CloudTrail-Insight")), "{prefixes:?}");
+    assert!(prefixes.iter().all(|p| !p.contains("/2026/11/24/")), "{prefixes:?}");
+}
+
+#[test]
+fn s3_missing_credentials_are_one_clear_error() {
+    let Some(moto) = moto() else { return };
+    let started = std::time::Instant::now();
+    let out = moto.scan(&["s3://nobucket-x/y", "--out", "/tmp/unused-trailhound"], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no AWS credentials"), "{stderr}");
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{stderr}");
+    assert!(started.elapsed().as_secs() < 10);
+
+    let out = moto.scan(&["s3://nobucket-x/y", "--out", "/tmp/unused-trailhound"], &[("AWS_PROFILE", "nope"), ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("profile nope") && stderr.contains("is in neither"), "{stderr}");
+}
+
+#[test]
+fn s3_rejected_credentials_are_one_clear_error_without_retry_storms() {
+    // A second server that checks credentials: none exist, so every key is wrong.
+    let Some(strict) = start_moto(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]) else { return };
+    let started = std::time::Instant::now();
+    let out = strict.scan(&["s3://any-bucket/prefix", "--out", "/tmp/unused-trailhound"], KEYS);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("credentials for s3://any-bucket/prefix: S3 refused the request"), "{stderr}");
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{stderr}");
+    assert!(started.elapsed().as_secs() < 10, "no retry storm: {:?}", started.elapsed());
+    assert_eq!(strict.list_prefixes("any-bucket").len(), 1, "a 403 is not retried");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_named_profiles_provide_credentials() {
+    let Some(moto) = moto() else { return };
+    moto.util(&["mkbucket", "profile-src"]);
+    let src = moto.store("profile-src");
+    upload_sample(&src, "p").await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let credentials = dir.path().join("credentials");
+    let config = dir.path().join("config");
+    std::fs::write(&credentials, "[static]\naws_access_key_id = testing\naws_secret_access_key = testing\n").expect("write");
+    std::fs::write(
+        &config,
+        "[profile proc]\nregion = us-east-1\ncredential_process = printf '{\"Version\":1,\"AccessKeyId\":\"testing\",\"SecretAccessKey\":\"testing\"}'\n",
+    )
+    .expect("write");
+    for profile in ["static", "proc"] {
+        let out_dir = dir.path().join(profile);
+        let out = moto.scan(
+            &["s3://profile-src/p/AWSLogs", "--date", "2026-11-24", "--regions", "eu-west-1", "--out", out_dir.to_str().expect("utf8")],
+            &[("AWS_PROFILE", profile), ("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().expect("utf8")), ("AWS_CONFIG_FILE", config.to_str().expect("utf8"))],
+        );
+        assert_eq!(out.status.code(), Some(0), "{profile}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(walk(&out_dir.join("cloudtrail")).iter().any(|p| p.to_string_lossy().ends_with(".parquet")), "{profile}");
+    }
+}
