@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format, cli.verbose);
     let result = match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(args, cli.log_format),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -67,7 +67,7 @@ fn init_logging(format: LogFormat, verbose: u8) {
     }
 }
 
-fn scan(args: ScanArgs) -> Result<u8> {
+fn scan(args: ScanArgs, log_format: LogFormat) -> Result<u8> {
     let sources = if args.sources.is_empty() {
         let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/sample-trail");
         anyhow::ensure!(
@@ -92,7 +92,9 @@ fn scan(args: ScanArgs) -> Result<u8> {
     );
     let options = ScanOptions {
         sources,
+        source_stores: Vec::new(),
         out: args.out,
+        out_store: None,
         accounts: args.accounts,
         regions: args.regions,
         s3: S3Options { endpoint_url: args.endpoint_url, kms_key_id: args.kms_key_id, max_retries: args.max_retries },
@@ -105,6 +107,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         },
         sink: SinkOptions { codec: args.compression, ..SinkOptions::default() },
         days: day_range(args.from.as_deref(), args.to.as_deref(), args.date.as_deref())?,
+        progress: log_format == LogFormat::Human && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         kind: match args.kind {
             Kind::Auto => KindHint::Auto,
             Kind::Cloudtrail => KindHint::Force(Table::CloudTrail),

@@ -27,15 +27,19 @@ use crate::error::{Error, Result};
 use crate::sink::manifest::{ObjectReport, ObjectStatus, QuarantineEntry, RunManifest, Totals};
 use crate::sink::{SinkOptions, TableWriter, WrittenFile};
 use crate::source::{list_sources, ListFilter, SourceObject};
-use crate::store::{is_s3, open_local_dir, open_s3, S3Options};
+use crate::store::{is_s3, open_local_dir, open_s3, Location, S3Options};
 
 /// Everything `scan` needs, validated.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
     /// Local files or folders, or `s3://bucket/prefix`.
     pub sources: Vec<String>,
+    /// Sources already opened (a library user's own store, benches).
+    pub source_stores: Vec<Location>,
     /// Lake root: a local folder or `s3://bucket/prefix`.
     pub out: String,
+    /// Write the lake here instead of opening `out` (a library user's own store).
+    pub out_store: Option<Arc<dyn ObjectStore>>,
     /// Accounts and regions to read (all when empty).
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
@@ -53,6 +57,62 @@ pub struct ScanOptions {
     pub kind: KindHint,
     /// Only events of these UTC days (inclusive), when set.
     pub days: Option<DayRange>,
+    /// Draw a progress bar on stderr (for a person at a terminal).
+    pub progress: bool,
+}
+
+/// The progress bar: objects done of listed, bytes, rows, rate. Hidden unless asked.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    bytes: u64,
+    rows: u64,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(enabled: bool) -> Self {
+        let bar = enabled.then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message("listing sources");
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Self { bar, bytes: 0, rows: 0, started: Instant::now() }
+    }
+
+    fn listed(&self, objects: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(objects);
+            let style = indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} objects  {msg}",
+            );
+            if let Ok(style) = style {
+                bar.set_style(style);
+            }
+            bar.set_message("");
+        }
+    }
+
+    fn object_done(&mut self, report: &ObjectReport) {
+        self.bytes += report.size_bytes;
+        self.rows += report.rows_written;
+        if let Some(bar) = &self.bar {
+            let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+            bar.inc(1);
+            bar.set_message(format!(
+                "{:.1} MB read, {} rows, {:.1} MB/s",
+                self.bytes as f64 / 1e6,
+                self.rows,
+                self.bytes as f64 / 1e6 / secs
+            ));
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// An inclusive range of UTC days, as day numbers since 1970-01-01.
@@ -101,12 +161,19 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         .build()
         .map_err(|e| Error::Pipeline(format!("starting the I/O runtime: {e}")))?;
 
+    let mut progress = Progress::new(options.progress);
     let filter = ListFilter {
         days: options.days,
         accounts: options.accounts.clone(),
         regions: options.regions.clone(),
     };
-    let listing = runtime.block_on(list_sources(&options.sources, &filter, &options.s3, options.fetch_concurrency))?;
+    let listing = runtime.block_on(list_sources(
+        &options.sources,
+        &options.source_stores,
+        &filter,
+        &options.s3,
+        options.fetch_concurrency,
+    ))?;
     info!(
         objects = listing.objects.len(),
         ignored = listing.num_ignored,
@@ -114,7 +181,9 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         "listed sources"
     );
 
-    let out_store: Arc<dyn ObjectStore> = if is_s3(&options.out) {
+    let out_store: Arc<dyn ObjectStore> = if let Some(store) = &options.out_store {
+        store.clone()
+    } else if is_s3(&options.out) {
         let location = open_s3(&options.out, &options.s3)?;
         if location.prefix.as_ref().is_empty() {
             location.store
@@ -160,6 +229,7 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
     let (batch_tx, batch_rx) = mpsc::sync_channel::<(Table, RecordBatch)>(threads * 2);
     let (outcome_tx, outcome_rx) = mpsc::channel::<Outcome>();
 
+    progress.listed(to_fetch.len() as u64);
     let concurrency = options.fetch_concurrency.max(1);
     let fetcher = runtime.spawn(async move {
         let mut results = futures::stream::iter(to_fetch)
@@ -234,7 +304,9 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
     for outcome in outcome_rx {
         let report = &mut reports[outcome.index];
         apply_outcome(report, outcome.result, &mut quarantine);
+        progress.object_done(report);
     }
+    progress.finish();
     for worker in workers {
         worker.join().map_err(|_| Error::Pipeline("a decode worker panicked".into()))?;
     }

@@ -44,19 +44,23 @@ pub struct Listing {
 }
 
 /// Lists the sources: `s3://bucket/prefix` by plan, local folders the same way
-/// (a folder is a store too), local files as given.
+/// (a folder is a store too), local files as given, and stores already opened.
 ///
 /// # Errors
 /// [`Error::Source`] when a local source does not exist, [`Error::Credentials`] when
 /// S3 rejects the credentials, [`Error::List`] when a listing fails.
 pub async fn list_sources(
     sources: &[String],
+    opened: &[crate::store::Location],
     filter: &ListFilter,
     s3: &crate::store::S3Options,
     concurrency: usize,
 ) -> Result<Listing> {
     let mut listing = Listing::default();
     let mut seen = HashSet::new();
+    for location in opened {
+        plan_location(location, filter, concurrency, &mut listing, &mut seen).await?;
+    }
     for source in sources {
         if crate::store::is_s3(source) {
             let location = crate::store::open_s3(source, s3)?;
