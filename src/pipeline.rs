@@ -26,7 +26,7 @@ use crate::decode::{DecodeLimits, FileVerdict, KindHint, ObjectDecoder, Table};
 use crate::error::{Error, Result};
 use crate::sink::manifest::{ObjectReport, ObjectStatus, QuarantineEntry, RunManifest, Totals};
 use crate::sink::{SinkOptions, TableWriter, WrittenFile};
-use crate::source::{list_sources, ListFilter, SourceObject};
+use crate::source::{stream_sources, ListFilter, SourceObject};
 use crate::store::{is_s3, open_local_dir, open_s3, Location, S3Options};
 
 /// Everything `scan` needs, validated.
@@ -138,7 +138,45 @@ impl DayRange {
 
 struct Fetched {
     index: usize,
+    key: String,
     body: std::result::Result<Bytes, String>,
+}
+
+/// What the reports thread hears, in order per object: listed, then its outcome.
+enum Event {
+    Listed(Box<ObjectReport>),
+    /// An object the key date rules out: not read, only counted.
+    OutOfRange,
+    Outcome(Outcome),
+}
+
+enum Registered {
+    OutOfRange,
+    /// The object's report, and whether to fetch it.
+    Report(ObjectReport, bool),
+}
+
+/// Decides what happens to a listed object before anything is read.
+fn register(object: &SourceObject, days: Option<DayRange>, max_object_bytes: u64) -> Registered {
+    if let (Some(days), Some((y, m, d))) = (days, object.layout.date) {
+        if !days.may_hold(days_from_civil(i64::from(y), m, d)) {
+            return Registered::OutOfRange;
+        }
+    }
+    let mut report = ObjectReport::new(object.key.clone(), object.size, object.e_tag.clone(), object.layout.kind);
+    if let Some(reason) = object.layout.kind.and_then(|k| k.skip_reason()) {
+        report.status = ObjectStatus::Skipped;
+        report.reason = Some(reason.to_string());
+        Registered::Report(report, false)
+    } else if object.size > max_object_bytes {
+        report.reason = Some(format!(
+            "object is {} bytes, larger than the limit of {max_object_bytes} bytes (--max-object-bytes)",
+            object.size
+        ));
+        Registered::Report(report, false)
+    } else {
+        Registered::Report(report, true)
+    }
 }
 
 struct Outcome {
@@ -162,25 +200,6 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         .map_err(|e| Error::Pipeline(format!("starting the I/O runtime: {e}")))?;
 
     let mut progress = Progress::new(options.progress);
-    let filter = ListFilter {
-        days: options.days,
-        accounts: options.accounts.clone(),
-        regions: options.regions.clone(),
-    };
-    let listing = runtime.block_on(list_sources(
-        &options.sources,
-        &options.source_stores,
-        &filter,
-        &options.s3,
-        options.fetch_concurrency,
-    ))?;
-    info!(
-        objects = listing.objects.len(),
-        ignored = listing.num_ignored,
-        list_calls = listing.list_calls,
-        "listed sources"
-    );
-
     let out_store: Arc<dyn ObjectStore> = if let Some(store) = &options.out_store {
         store.clone()
     } else if is_s3(&options.out) {
@@ -194,68 +213,67 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         open_local_dir(std::path::Path::new(&options.out), true)?.store
     };
 
-    let mut listing = listing;
-    let mut objects_out_of_range = 0;
-    if let Some(days) = options.days {
-        listing.objects.retain(|o| {
-            let keep = o.layout.date.is_none_or(|(y, m, d)| days.may_hold(days_from_civil(i64::from(y), m, d)));
-            objects_out_of_range += u64::from(!keep);
-            keep
-        });
-    }
-    let mut reports: Vec<ObjectReport> = listing
-        .objects
-        .iter()
-        .map(|o| ObjectReport::new(o.key.clone(), o.size, o.e_tag.clone(), o.layout.kind))
-        .collect();
-    let mut to_fetch: Vec<(usize, SourceObject)> = Vec::new();
-    for (index, object) in listing.objects.iter().enumerate() {
-        let report = &mut reports[index];
-        if let Some(reason) = object.layout.kind.and_then(|k| k.skip_reason()) {
-            report.status = ObjectStatus::Skipped;
-            report.reason = Some(reason.to_string());
-        } else if object.size > options.max_object_bytes {
-            report.reason = Some(format!(
-                "object is {} bytes, larger than the limit of {} bytes (--max-object-bytes)",
-                object.size, options.max_object_bytes
-            ));
-        } else {
-            to_fetch.push((index, object.clone()));
-        }
-    }
+    // Listing streams objects to the fetcher as pages arrive; the fetcher registers
+    // each object (an index and a report) before fetching it, decode workers report
+    // outcomes by that index, and this thread keeps the reports.
+    let (list_tx, mut list_rx) = tokio::sync::mpsc::unbounded_channel::<SourceObject>();
+    let lister = {
+        let filter = ListFilter { days: options.days, accounts: options.accounts.clone(), regions: options.regions.clone() };
+        let (sources, opened, s3, concurrency) =
+            (options.sources.clone(), options.source_stores.clone(), options.s3.clone(), options.fetch_concurrency);
+        runtime.spawn(async move { stream_sources(&sources, &opened, &filter, &s3, concurrency, list_tx).await })
+    };
 
     let threads = options.threads.max(1);
     let (fetch_tx, fetch_rx) = tokio::sync::mpsc::channel::<Fetched>(threads * 2);
     let (batch_tx, batch_rx) = mpsc::sync_channel::<(Table, RecordBatch)>(threads * 2);
-    let (outcome_tx, outcome_rx) = mpsc::channel::<Outcome>();
+    let (event_tx, event_rx) = mpsc::channel::<Event>();
 
-    progress.listed(to_fetch.len() as u64);
     let concurrency = options.fetch_concurrency.max(1);
-    let fetcher = runtime.spawn(async move {
-        let mut results = futures::stream::iter(to_fetch)
-            .map(|(index, object)| async move {
-                let body = match object.store.get(&object.location).await {
-                    Ok(r) => r.bytes().await.map_err(|e| format!("reading the object failed: {e}")),
-                    Err(e) => Err(format!("fetching the object failed: {e}")),
+    let fetcher = {
+        let event_tx = event_tx.clone();
+        let (days, max_object_bytes) = (options.days, options.max_object_bytes);
+        runtime.spawn(async move {
+            let mut next_index = 0;
+            let objects = futures::stream::poll_fn(move |cx| list_rx.poll_recv(cx));
+            let to_fetch = objects.filter_map(|object| {
+                let out = match register(&object, days, max_object_bytes) {
+                    Registered::OutOfRange => {
+                        let _ = event_tx.send(Event::OutOfRange);
+                        None
+                    }
+                    Registered::Report(report, fetch) => {
+                        let index = next_index;
+                        next_index += 1;
+                        let _ = event_tx.send(Event::Listed(Box::new(report)));
+                        fetch.then_some((index, object))
+                    }
                 };
-                Fetched { index, body }
-            })
-            .buffer_unordered(concurrency);
-        while let Some(fetched) = results.next().await {
-            if fetch_tx.send(fetched).await.is_err() {
-                break;
+                futures::future::ready(out)
+            });
+            let mut results = to_fetch
+                .map(|(index, object)| async move {
+                    let body = match object.store.get(&object.location).await {
+                        Ok(r) => r.bytes().await.map_err(|e| format!("reading the object failed: {e}")),
+                        Err(e) => Err(format!("fetching the object failed: {e}")),
+                    };
+                    Fetched { index, key: object.key, body }
+                })
+                .buffer_unordered(concurrency);
+            while let Some(fetched) = results.next().await {
+                if fetch_tx.send(fetched).await.is_err() {
+                    break;
+                }
             }
-        }
-    });
+        })
+    };
 
-    let keys: Arc<Vec<String>> = Arc::new(listing.objects.iter().map(|o| o.key.clone()).collect());
     let fetch_rx = Arc::new(Mutex::new(fetch_rx));
     let mut workers = Vec::with_capacity(threads);
     for n in 0..threads {
         let fetch_rx = fetch_rx.clone();
         let batch_tx = batch_tx.clone();
-        let outcome_tx = outcome_tx.clone();
-        let keys = keys.clone();
+        let event_tx = event_tx.clone();
         let limits = DecodeLimits {
             event_time_range_ms: options.days.map(DayRange::event_time_range_ms),
             ..options.limits
@@ -264,12 +282,12 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         let worker = std::thread::Builder::new()
             .name(format!("trailhound-decode-{n}"))
             .stack_size(16 << 20)
-            .spawn(move || decode_worker(&fetch_rx, &batch_tx, &outcome_tx, &keys, limits, hint))
+            .spawn(move || decode_worker(&fetch_rx, &batch_tx, &event_tx, limits, hint))
             .map_err(|e| Error::Pipeline(format!("starting a decode worker: {e}")))?;
         workers.push(worker);
     }
     drop(batch_tx);
-    drop(outcome_tx);
+    drop(event_tx);
 
     let mut writers = BTreeMap::new();
     for table in Table::ALL {
@@ -300,11 +318,22 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         })
         .map_err(|e| Error::Pipeline(format!("starting the sink: {e}")))?;
 
+    let mut reports: Vec<ObjectReport> = Vec::new();
     let mut quarantine = String::new();
-    for outcome in outcome_rx {
-        let report = &mut reports[outcome.index];
-        apply_outcome(report, outcome.result, &mut quarantine);
-        progress.object_done(report);
+    let mut objects_out_of_range = 0;
+    for event in event_rx {
+        match event {
+            Event::Listed(report) => {
+                reports.push(*report);
+                progress.listed(reports.len() as u64);
+            }
+            Event::OutOfRange => objects_out_of_range += 1,
+            Event::Outcome(outcome) => {
+                let report = &mut reports[outcome.index];
+                apply_outcome(report, outcome.result, &mut quarantine);
+                progress.object_done(report);
+            }
+        }
     }
     progress.finish();
     for worker in workers {
@@ -314,6 +343,11 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
     runtime
         .block_on(fetcher)
         .map_err(|e| Error::Pipeline(format!("the fetcher stopped: {e}")))?;
+    let listing = runtime
+        .block_on(lister)
+        .map_err(|e| Error::Pipeline(format!("the lister stopped: {e}")))??;
+    info!(objects = reports.len(), ignored = listing.num_ignored, list_calls = listing.list_calls, "listed sources");
+    reports.sort_by(|a, b| a.key.cmp(&b.key));
 
     for report in &reports {
         if report.status == ObjectStatus::Failed {
@@ -368,8 +402,7 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
 fn decode_worker(
     fetch_rx: &Mutex<tokio::sync::mpsc::Receiver<Fetched>>,
     batch_tx: &mpsc::SyncSender<(Table, RecordBatch)>,
-    outcome_tx: &mpsc::Sender<Outcome>,
-    keys: &[String],
+    event_tx: &mpsc::Sender<Event>,
     limits: DecodeLimits,
     hint: KindHint,
 ) {
@@ -379,9 +412,8 @@ fn decode_worker(
             Ok(mut rx) => rx.blocking_recv(),
             Err(_) => None,
         };
-        let Some(Fetched { index, body }) = next else { break };
-        let key = &keys[index];
-        let result = body.and_then(|bytes| decoder.decode(key, &bytes, hint).map_err(|e| e.to_string()));
+        let Some(Fetched { index, key, body }) = next else { break };
+        let result = body.and_then(|bytes| decoder.decode(&key, &bytes, hint).map_err(|e| e.to_string()));
         match &result {
             Ok(verdict) => debug!(key, ?verdict, "decoded"),
             Err(error) => warn!(key, error, "object rejected"),
@@ -391,7 +423,7 @@ fn decode_worker(
                 return;
             }
         }
-        if outcome_tx.send(Outcome { index, result }).is_err() {
+        if event_tx.send(Event::Outcome(Outcome { index, result })).is_err() {
             return;
         }
     }

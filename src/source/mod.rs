@@ -10,10 +10,11 @@ pub mod plan;
 
 use std::collections::HashSet;
 use std::path::{Path as FsPath, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 
 use crate::error::{Error, Result};
 pub use layout::{is_candidate, parse_key, KeyLayout, ObjectKind};
@@ -31,10 +32,9 @@ pub struct SourceObject {
     pub layout: KeyLayout,
 }
 
-/// Everything the sources hold, sorted by key.
+/// What listing found besides the objects themselves.
 #[derive(Debug, Default)]
-pub struct Listing {
-    pub objects: Vec<SourceObject>,
+pub struct ListSummary {
     /// Files that are not log files by name (`README.md`, `.parquet`, hidden files).
     pub num_ignored: u64,
     /// Folders the plan did not list, with why (`.../CloudTrail-Digest`).
@@ -43,28 +43,31 @@ pub struct Listing {
     pub list_calls: u64,
 }
 
-/// Lists the sources: `s3://bucket/prefix` by plan, local folders the same way
-/// (a folder is a store too), local files as given, and stores already opened.
+/// Where listed objects go, as soon as they are found.
+pub type ObjectSink = tokio::sync::mpsc::UnboundedSender<SourceObject>;
+
+/// Lists the sources into `sink`: `s3://bucket/prefix` by plan, local folders the
+/// same way (a folder is a store too), local files as given, and stores already
+/// opened. Objects arrive page by page, each once.
 ///
 /// # Errors
 /// [`Error::Source`] when a local source does not exist, [`Error::Credentials`] when
 /// S3 rejects the credentials, [`Error::List`] when a listing fails.
-pub async fn list_sources(
+pub async fn stream_sources(
     sources: &[String],
     opened: &[crate::store::Location],
     filter: &ListFilter,
     s3: &crate::store::S3Options,
     concurrency: usize,
-) -> Result<Listing> {
-    let mut listing = Listing::default();
-    let mut seen = HashSet::new();
-    for location in opened {
-        plan_location(location, filter, concurrency, &mut listing, &mut seen).await?;
-    }
+    sink: ObjectSink,
+) -> Result<ListSummary> {
+    let mut summary = ListSummary::default();
+    let seen = Arc::new(Mutex::new(HashSet::new()));
+    let ignored = Arc::new(AtomicU64::new(0));
+    let mut locations: Vec<crate::store::Location> = opened.to_vec();
     for source in sources {
         if crate::store::is_s3(source) {
-            let location = crate::store::open_s3(source, s3)?;
-            plan_location(&location, filter, concurrency, &mut listing, &mut seen).await?;
+            locations.push(crate::store::open_s3(source, s3)?);
             continue;
         }
         let path = PathBuf::from(source);
@@ -73,9 +76,9 @@ pub async fn list_sources(
         if meta.is_dir() {
             let mut location = crate::store::open_local_dir(&abs, false)?;
             location.display = display_root(&path);
-            plan_location(&location, filter, concurrency, &mut listing, &mut seen).await?;
+            locations.push(location);
         } else if meta.is_file() {
-            if !seen.insert(abs.to_string_lossy().into_owned()) {
+            if !seen.lock().is_ok_and(|mut s| s.insert(abs.to_string_lossy().into_owned())) {
                 continue;
             }
             let parent = abs.parent().unwrap_or(FsPath::new("/"));
@@ -88,26 +91,58 @@ pub async fn list_sources(
                 .await
                 .map_err(|e| Error::List { location: source.clone(), source: e })?;
             // An explicitly named file is always read, whatever its name.
-            let shown = source.replace('\\', "/");
-            push(&mut listing, location.store, key, shown, head.size, head.e_tag, true);
+            let object = SourceObject {
+                store: location.store,
+                location: key,
+                key: source.replace('\\', "/"),
+                size: head.size,
+                e_tag: head.e_tag,
+                layout: parse_key(source),
+            };
+            let _ = sink.send(object);
         } else {
             return Err(Error::SourceKind { path });
         }
     }
-    listing.objects.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(listing)
+    for location in &locations {
+        plan_location(location, filter, concurrency, &sink, &seen, &ignored, &mut summary).await?;
+    }
+    summary.num_ignored = ignored.load(Ordering::Relaxed);
+    Ok(summary)
 }
 
 async fn plan_location(
     location: &crate::store::Location,
     filter: &ListFilter,
     concurrency: usize,
-    listing: &mut Listing,
-    seen: &mut HashSet<String>,
+    sink: &ObjectSink,
+    seen: &Arc<Mutex<HashSet<String>>>,
+    ignored: &Arc<AtomicU64>,
+    summary: &mut ListSummary,
 ) -> Result<()> {
-    let lister = Lister::new(location.store.clone(), filter.clone(), concurrency);
+    let emit: plan::Emit = {
+        let (location, sink, seen, ignored) = (location.clone(), sink.clone(), seen.clone(), ignored.clone());
+        Arc::new(move |meta: ObjectMeta| {
+            let key = location.display_key(&meta.location);
+            let layout = parse_key(&key);
+            if !is_candidate(&key, &layout) {
+                ignored.fetch_add(1, Ordering::Relaxed);
+            } else if seen.lock().is_ok_and(|mut s| s.insert(key.clone())) {
+                let object = SourceObject {
+                    store: location.store.clone(),
+                    location: meta.location,
+                    key,
+                    size: meta.size,
+                    e_tag: meta.e_tag,
+                    layout,
+                };
+                let _ = sink.send(object);
+            }
+        })
+    };
+    let lister = Lister::new(location.store.clone(), filter.clone(), concurrency).with_emit(emit);
     let planned = lister.plan(&location.prefix).await;
-    listing.list_calls += lister.list_calls.load(std::sync::atomic::Ordering::Relaxed);
+    summary.list_calls += lister.list_calls.load(Ordering::Relaxed);
     let planned = planned.map_err(|e| match e {
         Error::List { source, .. } if crate::store::is_auth_error(&source) => Error::Credentials {
             location: location.display.clone(),
@@ -117,33 +152,9 @@ async fn plan_location(
     })?;
     for (folder, reason) in planned.folders_not_listed {
         let shown = location.display_key(&Path::from(folder.as_str()));
-        listing.folders_not_listed.push((shown, reason));
-    }
-    for meta in planned.objects {
-        let key = location.display_key(&meta.location);
-        if !seen.insert(key.clone()) {
-            continue;
-        }
-        push(listing, location.store.clone(), meta.location, key, meta.size, meta.e_tag, false);
+        summary.folders_not_listed.push((shown, reason));
     }
     Ok(())
-}
-
-fn push(
-    listing: &mut Listing,
-    store: Arc<dyn ObjectStore>,
-    location: Path,
-    key: String,
-    size: u64,
-    e_tag: Option<String>,
-    explicit: bool,
-) {
-    let layout = parse_key(&key);
-    if explicit || is_candidate(&key, &layout) {
-        listing.objects.push(SourceObject { store, location, key, size, e_tag, layout });
-    } else {
-        listing.num_ignored += 1;
-    }
 }
 
 /// The source path as the user wrote it, with `/` separators and no trailing slash.

@@ -41,6 +41,9 @@ pub struct Planned {
     pub folders_not_listed: Vec<(String, &'static str)>,
 }
 
+/// Receives each object as soon as its listing page arrives.
+pub type Emit = Arc<dyn Fn(ObjectMeta) + Send + Sync>;
+
 /// Lists a store by plan.
 pub struct Lister {
     store: Arc<dyn ObjectStore>,
@@ -48,6 +51,8 @@ pub struct Lister {
     concurrency: usize,
     /// List calls made (each may be several pages).
     pub list_calls: AtomicU64,
+    emit: Option<Emit>,
+    collected: std::sync::Mutex<Vec<ObjectMeta>>,
 }
 
 const MAX_DEPTH: usize = 32;
@@ -88,8 +93,34 @@ fn day_string(day: i64) -> (String, String, String) {
 }
 
 impl Lister {
+    /// A lister that collects the objects into [`Planned::objects`].
     pub fn new(store: Arc<dyn ObjectStore>, filter: ListFilter, concurrency: usize) -> Self {
-        Self { store, filter, concurrency: concurrency.max(1), list_calls: AtomicU64::new(0) }
+        Self {
+            store,
+            filter,
+            concurrency: concurrency.max(1),
+            list_calls: AtomicU64::new(0),
+            emit: None,
+            collected: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Hands each object to `emit` as its page arrives (so fetching starts before
+    /// listing ends) instead of collecting them.
+    pub fn with_emit(mut self, emit: Emit) -> Self {
+        self.emit = Some(emit);
+        self
+    }
+
+    fn emit(&self, meta: ObjectMeta) {
+        match &self.emit {
+            Some(f) => f(meta),
+            None => {
+                if let Ok(mut c) = self.collected.lock() {
+                    c.push(meta);
+                }
+            }
+        }
     }
 
     async fn children(&self, prefix: &Path) -> Result<(Vec<Path>, Vec<ObjectMeta>)> {
@@ -102,13 +133,14 @@ impl Lister {
         Ok((r.common_prefixes, r.objects))
     }
 
-    async fn everything(&self, prefix: &Path) -> Result<Vec<ObjectMeta>> {
+    /// Lists everything under `prefix`, emitting objects page by page.
+    async fn everything(&self, prefix: &Path) -> Result<()> {
         self.list_calls.fetch_add(1, Ordering::Relaxed);
-        self.store
-            .list(Some(prefix))
-            .try_collect()
-            .await
-            .map_err(|e| Error::List { location: prefix.to_string(), source: e })
+        let mut listing = self.store.list(Some(prefix));
+        while let Some(meta) = listing.next().await {
+            self.emit(meta.map_err(|e| Error::List { location: prefix.to_string(), source: e })?);
+        }
+        Ok(())
     }
 
     fn keep_account(&self, s: &str) -> bool {
@@ -136,6 +168,9 @@ impl Lister {
             self.cloudtrail(&base, &segments[i + 1..], &mut out).await?;
         } else {
             self.walk(root.clone(), 0, &mut out).await?;
+        }
+        if let Ok(mut collected) = self.collected.lock() {
+            out.objects = std::mem::take(&mut *collected);
         }
         out.objects.sort_by(|a, b| a.location.cmp(&b.location));
         out.objects.dedup_by(|a, b| a.location == b.location);
@@ -208,18 +243,17 @@ impl Lister {
                 regions.iter().map(|r| below.iter().fold(r.clone(), |p, s| child(&p, s))).collect()
             }
         };
-        out.objects.extend(self.list_all(prefixes).await?);
-        Ok(())
+        self.list_all(prefixes).await
     }
 
     /// Lists every prefix recursively, `concurrency` at a time.
-    async fn list_all(&self, prefixes: Vec<Path>) -> Result<Vec<ObjectMeta>> {
-        let listed: Vec<Vec<ObjectMeta>> = stream::iter(prefixes)
+    async fn list_all(&self, prefixes: Vec<Path>) -> Result<()> {
+        stream::iter(prefixes)
             .map(|p| async move { self.everything(&p).await })
             .buffer_unordered(self.concurrency)
-            .try_collect()
+            .try_collect::<Vec<()>>()
             .await?;
-        Ok(listed.into_iter().flatten().collect())
+        Ok(())
     }
 
     /// Accounts under an organisation folder: the given one, the filter's, or all.
@@ -247,12 +281,12 @@ impl Lister {
             if depth == 0 {
                 if let Some(days) = self.delivery_days() {
                     if self.simple_access_log_layout(&prefix).await? {
-                        return self.simple_access_logs(&prefix, days, out).await;
+                        return self.simple_access_logs(&prefix, days).await;
                     }
                 }
             }
             let (dirs, files) = self.children(&prefix).await?;
-            out.objects.extend(files);
+            files.into_iter().for_each(|f| self.emit(f));
             let mut next = Vec::new();
             for dir in dirs {
                 let n = name(&dir);
@@ -267,7 +301,7 @@ impl Lister {
                 } else if is_region(n) && !self.keep_region(n) {
                     continue;
                 } else if is_year(n) && self.filter.days.is_some() {
-                    self.date_tree(&dir, out).await?;
+                    self.date_tree(&dir).await?;
                 } else {
                     next.push(dir);
                 }
@@ -280,7 +314,7 @@ impl Lister {
     }
 
     /// A `YYYY/MM/DD/` tree: only the days of the range (and the day after) are listed.
-    async fn date_tree(&self, year_dir: &Path, out: &mut Planned) -> Result<()> {
+    async fn date_tree(&self, year_dir: &Path) -> Result<()> {
         let Some(days) = self.delivery_days() else { return Ok(()) };
         let year = name(year_dir).to_string();
         let prefixes: Vec<Path> = days
@@ -289,8 +323,7 @@ impl Lister {
                 (y == year).then(|| child(&child(year_dir, &m), &dd))
             })
             .collect();
-        out.objects.extend(self.list_all(prefixes).await?);
-        Ok(())
+        self.list_all(prefixes).await
     }
 
     /// True when the first key under `prefix` is an access log named by date.
@@ -311,7 +344,7 @@ impl Lister {
 
     /// `prefixYYYY-MM-DD-hh-mm-ss-<id>` objects of the delivery days, from the first
     /// day on, stopping after the last.
-    async fn simple_access_logs(&self, prefix: &Path, days: std::ops::RangeInclusive<i64>, out: &mut Planned) -> Result<()> {
+    async fn simple_access_logs(&self, prefix: &Path, days: std::ops::RangeInclusive<i64>) -> Result<()> {
         let (y, m, d) = day_string(*days.start());
         // `start-after` the bare date: every name of that day sorts after it.
         let start = child(prefix, &format!("{y}-{m}-{d}"));
@@ -326,7 +359,7 @@ impl Lister {
                 break;
             }
             if meta.location.as_ref() >= start.as_ref() {
-                out.objects.push(meta);
+                self.emit(meta);
             }
         }
         Ok(())
