@@ -19,7 +19,7 @@ use trailhound::pipeline::{scan, ScanOptions};
 use trailhound::sink::SinkOptions;
 use trailhound::store::{Location, S3Options};
 
-const COPIES: usize = 12;
+const COPIES: usize = 60;
 
 /// The sample trail's CloudTrail files, `COPIES` times under distinct keys; returns
 /// the store and the bytes of JSON it holds.
@@ -54,7 +54,7 @@ fn trail() -> (Arc<InMemory>, u64, usize) {
     (store, json, files.len() * COPIES)
 }
 
-fn options(source: Arc<dyn ObjectStore>) -> ScanOptions {
+fn options(source: Arc<dyn ObjectStore>, concurrency: usize) -> ScanOptions {
     ScanOptions {
         sources: Vec::new(),
         source_stores: vec![Location { store: source, prefix: Path::default(), display: "mem://trail".into(), local: None }],
@@ -64,7 +64,8 @@ fn options(source: Arc<dyn ObjectStore>) -> ScanOptions {
         regions: Vec::new(),
         s3: S3Options::default(),
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        fetch_concurrency: 256,
+        fetch_concurrency: concurrency,
+        fetch_budget_bytes: 256 << 20,
         max_object_bytes: 1 << 30,
         limits: DecodeLimits::default(),
         sink: SinkOptions::default(),
@@ -80,7 +81,8 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(json_bytes));
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(15));
-    for latency_ms in [0u64, 50] {
+    let default = trailhound::pipeline::DEFAULT_FETCH_CONCURRENCY;
+    for (latency_ms, concurrency) in [(0u64, default), (50, default), (50, 2 * default)] {
         let config = ThrottleConfig {
             wait_get_per_call: Duration::from_millis(latency_ms),
             wait_list_per_call: Duration::from_millis(latency_ms),
@@ -88,9 +90,10 @@ fn bench(c: &mut Criterion) {
             ..ThrottleConfig::default()
         };
         let throttled: Arc<dyn ObjectStore> = Arc::new(ThrottledStore::new(store.clone(), config));
-        group.bench_function(BenchmarkId::new(format!("latency-{latency_ms}ms"), files), |b| {
+        let name = format!("latency-{latency_ms}ms-concurrency-{concurrency}");
+        group.bench_function(BenchmarkId::new(name, files), |b| {
             b.iter(|| {
-                let manifest = scan(&options(throttled.clone())).expect("scan");
+                let manifest = scan(&options(throttled.clone(), concurrency)).expect("scan");
                 assert_eq!(manifest.totals.objects_failed, 0);
                 manifest
             })

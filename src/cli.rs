@@ -73,7 +73,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub threads: Option<usize>,
     /// Objects fetched concurrently (S3 GETs in flight).
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = trailhound::pipeline::DEFAULT_FETCH_CONCURRENCY)]
     pub fetch_concurrency: usize,
     /// What the objects are: by key layout and content (auto), or forced.
     #[arg(long, value_enum, default_value_t = Kind::Auto)]

@@ -100,6 +100,7 @@ fn scan(args: ScanArgs, log_format: LogFormat) -> Result<u8> {
         s3: S3Options { endpoint_url: args.endpoint_url, kms_key_id: args.kms_key_id, max_retries: args.max_retries },
         threads,
         fetch_concurrency: args.fetch_concurrency,
+        fetch_budget_bytes: 256 << 20,
         max_object_bytes: args.max_object_bytes,
         limits: DecodeLimits {
             max_decompressed_bytes: args.max_decompressed_bytes,

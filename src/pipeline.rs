@@ -29,6 +29,10 @@ use crate::sink::{SinkOptions, TableWriter, WrittenFile};
 use crate::source::{stream_sources, ListFilter, SourceObject};
 use crate::store::{is_s3, open_local_dir, open_s3, Location, S3Options};
 
+/// GETs in flight by default: at 50 ms per GET, 512 keep two cores decoding small
+/// CloudTrail files (about 10,000 a second).
+pub const DEFAULT_FETCH_CONCURRENCY: usize = 512;
+
 /// Everything `scan` needs, validated.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -49,6 +53,8 @@ pub struct ScanOptions {
     pub threads: usize,
     /// GETs in flight.
     pub fetch_concurrency: usize,
+    /// Bytes fetched and not yet decoded, at most (one object larger than this still passes, alone).
+    pub fetch_budget_bytes: usize,
     /// Objects larger than this are rejected without being read.
     pub max_object_bytes: u64,
     pub limits: DecodeLimits,
@@ -140,7 +146,17 @@ struct Fetched {
     index: usize,
     key: String,
     body: std::result::Result<Bytes, String>,
+    /// Its share of the fetched-bytes budget, released when decoded.
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
+
+/// Reads in flight from local folders, at most.
+const LOCAL_FETCH_CONCURRENCY: usize = 32;
+
+/// Objects fetched and waiting for a decoder, at most.
+const FETCHED_QUEUE: usize = 1024;
+/// Granularity of the fetched-bytes budget.
+const BUDGET_UNIT_BYTES: usize = 64 << 10;
 
 /// What the reports thread hears, in order per object: listed, then its outcome.
 enum Event {
@@ -225,11 +241,16 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
     };
 
     let threads = options.threads.max(1);
-    let (fetch_tx, fetch_rx) = tokio::sync::mpsc::channel::<Fetched>(threads * 2);
+    let (fetch_tx, fetch_rx) = tokio::sync::mpsc::channel::<Fetched>(FETCHED_QUEUE);
+    let budget_units = u32::try_from(options.fetch_budget_bytes.div_ceil(BUDGET_UNIT_BYTES).max(1)).unwrap_or(u32::MAX >> 3);
+    let budget = Arc::new(tokio::sync::Semaphore::new(budget_units as usize));
     let (batch_tx, batch_rx) = mpsc::sync_channel::<(Table, RecordBatch)>(threads * 2);
     let (event_tx, event_rx) = mpsc::channel::<Event>();
 
-    let concurrency = options.fetch_concurrency.max(1);
+    // A local folder is read with blocking file I/O on tokio's blocking pool: a few
+    // dozen reads in flight saturate a disk; hundreds would only add threads and files.
+    let all_local = options.source_stores.is_empty() && !options.sources.iter().any(|s| is_s3(s));
+    let concurrency = if all_local { options.fetch_concurrency.clamp(1, LOCAL_FETCH_CONCURRENCY) } else { options.fetch_concurrency.max(1) };
     let fetcher = {
         let event_tx = event_tx.clone();
         let (days, max_object_bytes) = (options.days, options.max_object_bytes);
@@ -257,10 +278,18 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
                         Ok(r) => r.bytes().await.map_err(|e| format!("reading the object failed: {e}")),
                         Err(e) => Err(format!("fetching the object failed: {e}")),
                     };
-                    Fetched { index, key: object.key, body }
+                    Fetched { index, key: object.key, body, permit: None }
                 })
                 .buffer_unordered(concurrency);
-            while let Some(fetched) = results.next().await {
+            while let Some(mut fetched) = results.next().await {
+                // Fetched bytes wait for a decoder within a byte budget, so a burst of
+                // large objects cannot grow memory; the permit returns after decoding.
+                let size = fetched.body.as_ref().map_or(0, Bytes::len);
+                let units = u32::try_from(size.div_ceil(BUDGET_UNIT_BYTES).clamp(1, budget_units as usize)).unwrap_or(budget_units);
+                match budget.clone().acquire_many_owned(units).await {
+                    Ok(permit) => fetched.permit = Some(permit),
+                    Err(_) => break,
+                }
                 if fetch_tx.send(fetched).await.is_err() {
                     break;
                 }
@@ -412,8 +441,9 @@ fn decode_worker(
             Ok(mut rx) => rx.blocking_recv(),
             Err(_) => None,
         };
-        let Some(Fetched { index, key, body }) = next else { break };
+        let Some(Fetched { index, key, body, permit }) = next else { break };
         let result = body.and_then(|bytes| decoder.decode(&key, &bytes, hint).map_err(|e| e.to_string()));
+        drop(permit);
         match &result {
             Ok(verdict) => debug!(key, ?verdict, "decoded"),
             Err(error) => warn!(key, error, "object rejected"),
