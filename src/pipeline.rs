@@ -1,12 +1,15 @@
 //! The ingest pipeline: list -> fetch -> decode -> sink, with bounded channels.
 //!
 //! ```text
-//!  list (async) ─► fetch: N GETs in flight (tokio) ─► [bounded] ─► decode workers
-//!  (one per core, std threads, reusable decoders) ─► [bounded batches] ─► sink thread
-//!  (partition, sort, Parquet encode, upload) ; per-object outcomes ─► report
+//!  list by plan (async, page by page) ─► register (report; skip, prune, size limit)
+//!  ─► fetch: N GETs in flight (tokio) ─► [queue within a byte budget] ─► decode
+//!  workers (one per core, std threads, reusable decoders) ─► [bounded batches] ─►
+//!  sink thread (partition, sort, Parquet encode, multipart upload)
+//!  registrations and per-object outcomes ─► this thread: reports, progress, manifest
 //! ```
-//! Memory is set by the channel capacities and the sink's buffer budget, not by the
-//! input size. A bad object or record never stops the run; a failing sink does.
+//! Fetching starts with the first listing page. Memory is set by the queue budgets and
+//! the sink's buffer budget, not by the input size. A bad object or record never stops
+//! the run; a failing listing or sink does.
 
 use std::collections::BTreeMap;
 use std::sync::{mpsc, Arc, Mutex};
