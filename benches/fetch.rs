@@ -85,7 +85,7 @@ fn bench(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(15));
     let default = trailhound::pipeline::DEFAULT_FETCH_CONCURRENCY;
     // (ms per GET, ms per LIST, GETs in flight)
-    for (get_ms, list_ms, concurrency) in [(0u64, 0u64, default), (50, 0, default), (50, 0, 2 * default), (50, 0, 4 * default), (50, 50, default), (50, 50, 2 * default)] {
+    for (get_ms, list_ms, concurrency) in [(0u64, 0u64, default), (50, 0, default / 4), (50, 0, default / 2), (50, 0, default), (50, 50, default)] {
         let config = ThrottleConfig {
             wait_get_per_call: Duration::from_millis(get_ms),
             wait_list_per_call: Duration::from_millis(list_ms),

@@ -33,9 +33,11 @@ use crate::source::{stream_sources, ListFilter, SourceObject};
 use crate::store::{is_s3, open_local_dir, open_s3, Location, S3Options};
 
 /// GETs in flight by default. Two cores decode about 15,000 small CloudTrail files a
-/// second; at 50 ms per GET that needs 750 in flight (benches/fetch.rs: 87 % of the
-/// zero-latency throughput at 1024, 98 % at 2048).
-pub const DEFAULT_FETCH_CONCURRENCY: usize = 1024;
+/// second; at 50 ms per GET that needs 750 in flight, and queueing needs more
+/// (benches/fetch.rs: 53 % of the zero-latency throughput at 512, 87 % at 1024, 98 %
+/// at 2048). Fetching never runs ahead of decoding by more than the byte budget, and
+/// S3 SlowDown answers are retried with backoff.
+pub const DEFAULT_FETCH_CONCURRENCY: usize = 2048;
 
 /// Raises the soft open-files limit toward the hard one and returns how many GETs may
 /// be in flight: each is a socket, and the default soft limit (often 1024) would
