@@ -15,7 +15,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use arrow::array::{Array, RecordBatch, TimestampMillisecondArray, UInt32Array};
-use arrow::compute::{concat_batches, sort_to_indices, take_record_batch, SortOptions};
+use arrow::compute::{interleave_record_batch, take_record_batch};
 use arrow::datatypes::SchemaRef;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
@@ -196,14 +196,8 @@ impl TableWriter {
         }
         let batches = std::mem::take(&mut part.pending);
         self.buffered_bytes -= std::mem::take(&mut part.pending_bytes);
-        let batch = concat_batches(&self.schema, &batches)?;
+        let batch = sorted_by_time(&batches, self.ts_column)?;
         drop(batches);
-        let order = sort_to_indices(
-            batch.column(self.ts_column),
-            Some(SortOptions { descending: false, nulls_first: false }),
-            None,
-        )?;
-        let batch = if is_identity(&order) { batch } else { take_record_batch(&batch, &order)? };
         let parquet_err = |source| Error::Parquet { partition: partition.to_string(), source };
         if part.file.is_none() {
             let key = format!("{}/dt={}/{}-{:05}.parquet", self.table, partition, self.run_id, self.next_seq);
@@ -265,8 +259,30 @@ impl TableWriter {
     }
 }
 
-fn is_identity(order: &UInt32Array) -> bool {
-    order.values().iter().enumerate().all(|(i, &v)| v as usize == i)
+/// The rows of `batches` in one batch, ordered by the timestamp column (nulls last,
+/// ties in arrival order), gathered in a single copy.
+fn sorted_by_time(batches: &[RecordBatch], ts_column: usize) -> Result<RecordBatch> {
+    let mut order: Vec<(i64, usize, usize)> = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
+    let mut sorted = true;
+    let mut last = i64::MIN;
+    for (b, batch) in batches.iter().enumerate() {
+        let Some(ts) = batch.column(ts_column).as_any().downcast_ref::<TimestampMillisecondArray>() else {
+            return Err(Error::Pipeline("the event-time column is not a millisecond timestamp".into()));
+        };
+        for row in 0..batch.num_rows() {
+            let t = if ts.is_null(row) { i64::MAX } else { ts.value(row) };
+            sorted &= t >= last;
+            last = t;
+            order.push((t, b, row));
+        }
+    }
+    if sorted && batches.len() == 1 {
+        return Ok(batches[0].clone());
+    }
+    order.sort_by_key(|&(t, _, _)| t);
+    let indices: Vec<(usize, usize)> = order.into_iter().map(|(_, b, row)| (b, row)).collect();
+    let refs: Vec<&RecordBatch> = batches.iter().collect();
+    Ok(interleave_record_batch(&refs, &indices)?)
 }
 
 /// Splits a batch by the UTC day of its timestamp column; null times go to the
