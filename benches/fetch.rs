@@ -3,7 +3,7 @@
 //! with LIST calls instant or also at 50 ms (the listing plan's discovery levels are
 //! sequential, so their latency is a fixed cost before the first GET). The fetcher
 //! keeps enough GETs in flight that S3's latency hides behind decoding; the target is
-//! >= 90 % of the 0 ms throughput.
+//! at least 90 % of the 0 ms throughput.
 //! Run: cargo bench --bench fetch
 
 use std::path::PathBuf;

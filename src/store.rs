@@ -184,13 +184,16 @@ pub fn error_summary(error: &object_store::Error) -> String {
     }
 }
 
+/// A credential and when it expires (never, for `None`).
+type Expiring = (Arc<AwsCredential>, Option<chrono::DateTime<chrono::Utc>>);
+
 /// Credentials of a named profile, refreshed when they expire.
 #[derive(Debug)]
 pub struct ProfileCredentials {
     profile: String,
     source: ProfileSource,
     region: Option<String>,
-    cache: Mutex<Option<(Arc<AwsCredential>, Option<chrono::DateTime<chrono::Utc>>)>>,
+    cache: Mutex<Option<Expiring>>,
 }
 
 #[derive(Debug, Clone)]
@@ -268,7 +271,7 @@ impl ProfileCredentials {
         Ok(Self { profile: profile.to_string(), source, region, cache: Mutex::new(None) })
     }
 
-    fn run(&self, command: &mut std::process::Command, what: &str) -> object_store::Result<(Arc<AwsCredential>, Option<chrono::DateTime<chrono::Utc>>)> {
+    fn run(&self, command: &mut std::process::Command, what: &str) -> object_store::Result<Expiring> {
         let fail = |message: String| object_store::Error::Generic {
             store: "S3",
             source: format!("profile {}: {what}: {message}", self.profile).into(),

@@ -296,9 +296,7 @@ impl Lister {
                     self.cloudtrail(&dir, &[], out).await?;
                 } else if let Some(reason) = ObjectKind::folder_skip_reason(n) {
                     out.folders_not_listed.push((dir.to_string(), reason));
-                } else if is_account(n) && !self.keep_account(n) {
-                    continue;
-                } else if is_region(n) && !self.keep_region(n) {
+                } else if (is_account(n) && !self.keep_account(n)) || (is_region(n) && !self.keep_region(n)) {
                     continue;
                 } else if is_year(n) && self.filter.days.is_some() {
                     self.date_tree(&dir).await?;
