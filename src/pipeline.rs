@@ -388,7 +388,13 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         .map_err(|e| Error::Pipeline(format!("starting the sink: {e}")))?;
 
     let mut reports: Vec<ObjectReport> = Vec::new();
-    let mut quarantine = String::new();
+    let mut quarantine = QuarantineWriter {
+        store: out_store.clone(),
+        run_id: run_id.clone(),
+        buffer: String::new(),
+        parts: 0,
+        runtime: runtime.handle().clone(),
+    };
     let mut objects_out_of_range = 0;
     for event in event_rx {
         match event {
@@ -399,7 +405,7 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
             Event::OutOfRange => objects_out_of_range += 1,
             Event::Outcome(outcome) => {
                 let report = &mut reports[outcome.index];
-                apply_outcome(report, outcome.result, &mut quarantine);
+                apply_outcome(report, outcome.result, &mut quarantine)?;
                 progress.object_done(report);
             }
         }
@@ -421,14 +427,16 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
     for report in &reports {
         if report.status == ObjectStatus::Failed {
             let reason = report.reason.as_deref().unwrap_or("unknown");
-            push_quarantine(&mut quarantine, &QuarantineEntry {
+            quarantine.push(&QuarantineEntry {
                 source_key: &report.key,
                 record_index: None,
                 reason,
                 raw: None,
-            });
+                raw_truncated: false,
+            })?;
         }
     }
+    quarantine.flush()?;
 
     let mut totals = totals(&reports, &files, listing.num_ignored);
     totals.objects_out_of_range = objects_out_of_range;
@@ -453,12 +461,6 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         objects: reports,
     };
     debug!(run_id, "manifest ready");
-    if !quarantine.is_empty() {
-        let key = format!("_quarantine/{run_id}.jsonl");
-        runtime
-            .block_on(out_store.put(&Path::from(key.as_str()), PutPayload::from(quarantine)))
-            .map_err(|e| Error::Output { location: key, source: e })?;
-    }
     let key = format!("_runs/{run_id}.json");
     let body = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| Error::Manifest { location: key.clone(), source: e })?;
@@ -512,8 +514,8 @@ fn decode_worker(
 fn apply_outcome(
     report: &mut ObjectReport,
     result: std::result::Result<(Table, FileVerdict), String>,
-    quarantine: &mut String,
-) {
+    quarantine: &mut QuarantineWriter,
+) -> Result<()> {
     if let Ok((table, FileVerdict::Events { .. })) = &result {
         report.table = Some(*table);
     }
@@ -523,17 +525,19 @@ fn apply_outcome(
             report.compression = Some(compression);
             report.decompressed_bytes = decompressed_bytes;
             report.records_read = records;
-            report.rows_quarantined = quarantined.len() as u64;
+            report.rows_quarantined = quarantined.len();
             report.rows_out_of_range = out_of_range;
             report.rows_written = records - report.rows_quarantined - out_of_range;
-            for q in &quarantined {
-                *report.quarantine_reasons.entry(reason_class(&q.reason)).or_default() += 1;
-                push_quarantine(quarantine, &QuarantineEntry {
+            report.quarantine_raw_omitted = quarantined.len() - quarantined.kept.len() as u64;
+            report.quarantine_reasons = quarantined.by_reason;
+            for q in &quarantined.kept {
+                quarantine.push(&QuarantineEntry {
                     source_key: &report.key,
                     record_index: Some(q.index),
                     reason: &q.reason,
                     raw: Some(&q.raw),
-                });
+                    raw_truncated: q.raw_truncated,
+                })?;
             }
         }
         Ok(FileVerdict::Digest) => {
@@ -549,20 +553,44 @@ fn apply_outcome(
             report.reason = Some(reason);
         }
     }
+    Ok(())
 }
 
-/// The reason without the record number, to count reasons per object.
-fn reason_class(reason: &str) -> String {
-    match reason.strip_prefix("record ") {
-        Some(rest) => rest.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start().to_string(),
-        None => reason.to_string(),
+/// `_quarantine/<run-id>-<n>.jsonl`, written in parts so that memory stays bounded
+/// however many records a run rejects.
+struct QuarantineWriter {
+    store: Arc<dyn ObjectStore>,
+    run_id: String,
+    buffer: String,
+    parts: usize,
+    runtime: tokio::runtime::Handle,
+}
+
+impl QuarantineWriter {
+    const PART_BYTES: usize = 32 << 20;
+
+    fn push(&mut self, entry: &QuarantineEntry<'_>) -> Result<()> {
+        if let Ok(line) = serde_json::to_string(entry) {
+            self.buffer.push_str(&line);
+            self.buffer.push('\n');
+        }
+        if self.buffer.len() >= Self::PART_BYTES {
+            self.flush()?;
+        }
+        Ok(())
     }
-}
 
-fn push_quarantine(out: &mut String, entry: &QuarantineEntry<'_>) {
-    if let Ok(line) = serde_json::to_string(entry) {
-        out.push_str(&line);
-        out.push('\n');
+    fn flush(&mut self) -> Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let key = format!("_quarantine/{}-{:04}.jsonl", self.run_id, self.parts);
+        self.parts += 1;
+        let body = PutPayload::from(std::mem::take(&mut self.buffer));
+        self.runtime
+            .block_on(self.store.put(&Path::from(key.as_str()), body))
+            .map_err(|e| Error::Output { location: key, source: e })?;
+        Ok(())
     }
 }
 

@@ -47,11 +47,66 @@ impl Default for DecodeLimits {
 /// A record that was read but not written, and why.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Quarantined {
-    /// Position in the `Records` array (0-based).
+    /// Position in the object: `Records` index (0-based) or line number (1-based).
     pub index: usize,
     pub reason: String,
-    /// The record as JSON text.
+    /// The record as it was read (JSON text or the log line), at most
+    /// [`QuarantineLog::MAX_RAW_BYTES`].
     pub raw: String,
+    /// True when `raw` was cut at the cap.
+    pub raw_truncated: bool,
+}
+
+/// The records rejected from one object: every one counted by reason, the first
+/// [`Self::MAX_KEPT`] kept with their raw text, so a hostile object of millions of
+/// bad records costs bounded memory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QuarantineLog {
+    pub kept: Vec<Quarantined>,
+    pub total: u64,
+    /// Reason (without the position) -> records.
+    pub by_reason: std::collections::BTreeMap<String, u64>,
+}
+
+impl QuarantineLog {
+    pub const MAX_KEPT: usize = 10_000;
+    pub const MAX_RAW_BYTES: usize = 1 << 20;
+
+    /// Records one rejection; `raw` is only produced for kept entries.
+    pub fn push(&mut self, index: usize, reason: String, raw: impl FnOnce() -> String) {
+        self.total += 1;
+        let class = reason_class(&reason);
+        *self.by_reason.entry(class).or_default() += 1;
+        if self.kept.len() < Self::MAX_KEPT {
+            let mut raw = raw();
+            let raw_truncated = raw.len() > Self::MAX_RAW_BYTES;
+            if raw_truncated {
+                let mut cut = Self::MAX_RAW_BYTES;
+                while !raw.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                raw.truncate(cut);
+            }
+            self.kept.push(Quarantined { index, reason, raw, raw_truncated });
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.total
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+}
+
+/// The reason without its position (`record 3 is ...` -> `is ...`), to count reasons.
+fn reason_class(reason: &str) -> String {
+    let rest = reason
+        .strip_prefix("record ")
+        .or_else(|| reason.strip_prefix("line "))
+        .map(|r| r.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start_matches(':').trim_start());
+    rest.unwrap_or(reason).to_string()
 }
 
 /// What an object turned out to be.
@@ -60,7 +115,7 @@ pub enum FileVerdict {
     /// A log file: `records` entries read, all appended except `quarantined`.
     Events {
         records: u64,
-        quarantined: Vec<Quarantined>,
+        quarantined: QuarantineLog,
         /// Records outside the requested event-time range, not written.
         out_of_range: u64,
         compression: Compression,
@@ -159,7 +214,7 @@ impl CloudTrailDecoder {
         let Node::Array { len, .. } = tape[records_at] else {
             return Err(DecodeError::RecordsNotArray { found: type_name(&tape[records_at]) });
         };
-        let mut quarantined = Vec::new();
+        let mut quarantined = QuarantineLog::default();
         let mut out_of_range = 0;
         let mut j = records_at + 1;
         for index in 0..len {
@@ -176,12 +231,11 @@ impl CloudTrailDecoder {
                                 "an AWS event notification (eventSource {source}), not a CloudTrail log file"
                             )));
                         }
-                        quarantined.push(quarantine(
-                            tape,
-                            j,
+                        quarantined.push(
                             index,
                             format!("record {index} is an AWS event notification (eventSource {source}), not a CloudTrail record"),
-                        ));
+                            || raw_json(tape, j),
+                        );
                     } else if !in_range {
                         out_of_range += 1;
                     } else {
@@ -191,12 +245,11 @@ impl CloudTrailDecoder {
                         }
                     }
                 }
-                other => quarantined.push(quarantine(
-                    tape,
-                    j,
+                other => quarantined.push(
                     index,
                     format!("record {index} is {}, expected an object", type_name(&other)),
-                )),
+                    || raw_json(tape, j),
+                ),
             }
             j += span(tape, j);
         }
@@ -239,15 +292,15 @@ impl CloudTrailDecoder {
 }
 
 enum TapeOutcome {
-    Events { records: u64, quarantined: Vec<Quarantined>, out_of_range: u64 },
+    Events { records: u64, quarantined: QuarantineLog, out_of_range: u64 },
     /// The envelope belongs to another AWS service.
     LookAlike(String),
 }
 
-fn quarantine(tape: &[Node<'_>], j: usize, index: usize, reason: String) -> Quarantined {
+fn raw_json(tape: &[Node<'_>], j: usize) -> String {
     let mut raw = String::new();
     write_value(tape, j, &mut raw);
-    Quarantined { index, reason, raw }
+    raw
 }
 
 /// Offset of the first JSON byte (after whitespace and a UTF-8 BOM).
@@ -466,5 +519,24 @@ mod tests {
         assert!(matches!(d.decode("k", b"\xef\xbb\xbf {\"Records\":[]}"), Ok(FileVerdict::Events { records: 0, .. })));
         assert!(matches!(d.decode("k", b"{\"Records\":[\"\xff\"]}"), Err(DecodeError::Json { .. })));
         assert_eq!(d.pending_rows(), 0, "nothing appended from rejected objects");
+    }
+
+    #[test]
+    fn decode_bounds_what_it_keeps_of_many_bad_records() {
+        // 30,000 non-object records and a 2 MiB one: all counted, 10,000 kept, raw capped.
+        let big = format!("\"{}\"", "x".repeat(2 << 20));
+        let doc = format!(r#"{{"Records":[{big},{}1,{{"eventID":"ok"}}]}}"#, "1,".repeat(29_998));
+        let mut d = CloudTrailDecoder::new(DecodeLimits::default());
+        let FileVerdict::Events { records, quarantined, .. } = d.decode("k", doc.as_bytes()).expect("decodes") else {
+            panic!("events expected")
+        };
+        assert_eq!(records, 30_001);
+        assert_eq!(quarantined.len(), 30_000);
+        assert_eq!(quarantined.kept.len(), QuarantineLog::MAX_KEPT);
+        assert_eq!(quarantined.by_reason.get("is number, expected an object"), Some(&29_999));
+        assert_eq!(quarantined.by_reason.get("is string, expected an object"), Some(&1));
+        assert!(quarantined.kept[0].raw_truncated);
+        assert_eq!(quarantined.kept[0].raw.len(), QuarantineLog::MAX_RAW_BYTES);
+        assert_eq!(d.pending_rows(), 1);
     }
 }

@@ -18,7 +18,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 
-pub use cloudtrail::{CloudTrailDecoder, DecodeLimits, FileVerdict, Quarantined};
+pub use cloudtrail::{CloudTrailDecoder, DecodeLimits, FileVerdict, QuarantineLog, Quarantined};
 pub use s3_access::AccessLogDecoder;
 
 /// Why an object could not be decoded. Positions are byte offsets into the

@@ -18,7 +18,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 
-use super::cloudtrail::{DecodeLimits, FileVerdict, Quarantined};
+use super::cloudtrail::{DecodeLimits, FileVerdict, QuarantineLog};
 use super::compression::{decompress_into, Compression};
 use super::schema::{timestamp_type, SOURCE_KEY};
 use super::time::days_from_civil;
@@ -487,7 +487,7 @@ impl AccessLogDecoder {
     pub fn decode_decompressed(&mut self, source_key: &str, input: &[u8], compression: Compression) -> FileVerdict {
         let mut records = 0u64;
         let mut out_of_range = 0u64;
-        let mut quarantined = Vec::new();
+        let mut quarantined = QuarantineLog::default();
         for (index, line) in input.split(|&b| b == b'\n').enumerate() {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if line.iter().all(|&b| b == b' ') {
@@ -501,10 +501,8 @@ impl AccessLogDecoder {
             match parsed {
                 Ok(fields) if !in_range(self.limits.event_time_range_ms, fields.time_ms) => out_of_range += 1,
                 Ok(fields) => self.append(&fields, source_key, index as i64 + 1, line.len()),
-                Err(reason) => quarantined.push(Quarantined {
-                    index: index + 1,
-                    reason: format!("line {}: {reason}", index + 1),
-                    raw: String::from_utf8_lossy(line).into_owned(),
+                Err(reason) => quarantined.push(index + 1, format!("line {}: {reason}", index + 1), || {
+                    String::from_utf8_lossy(line).into_owned()
                 }),
             }
             if records % 256 == 0 {
@@ -703,9 +701,11 @@ mod tests {
         let FileVerdict::Events { records, quarantined, .. } = verdict else { panic!("{verdict:?}") };
         assert_eq!(records, 3);
         assert_eq!(quarantined.len(), 1);
-        assert_eq!(quarantined[0].index, 3);
-        assert!(quarantined[0].reason.starts_with("line 3: "), "{}", quarantined[0].reason);
-        assert_eq!(quarantined[0].raw, "garbage line");
+        let q = &quarantined.kept[0];
+        assert_eq!(q.index, 3);
+        assert!(q.reason.starts_with("line 3: "), "{}", q.reason);
+        assert_eq!(q.raw, "garbage line");
+        assert_eq!(quarantined.by_reason.keys().next().map(String::as_str), Some("field 3 (Time) should start with '[', found \"\""));
         let batches = d.finish().expect("batches");
         let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
         assert_eq!(rows, 2);

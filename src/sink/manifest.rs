@@ -1,7 +1,7 @@
 //! The run report: what every source object became, and the run's totals.
 //!
 //! Written as `_runs/<run-id>.json` at the lake root (hidden from Athena by the
-//! leading underscore); quarantined records go to `_quarantine/<run-id>.jsonl`.
+//! leading underscore); quarantined records go to `_quarantine/<run-id>-<n>.jsonl`.
 //! Invariant, per object and in total:
 //! `records_read = rows_written + rows_quarantined + rows_out_of_range`.
 
@@ -49,6 +49,10 @@ pub struct ObjectReport {
     pub rows_quarantined: u64,
     /// Records outside the requested days, not written.
     pub rows_out_of_range: u64,
+    /// Quarantined records counted but not kept in `_quarantine/` (past the first
+    /// 10,000 of one object).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub quarantine_raw_omitted: u64,
     /// Quarantine reasons and how many records each.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub quarantine_reasons: BTreeMap<String, u64>,
@@ -70,6 +74,7 @@ impl ObjectReport {
             rows_written: 0,
             rows_quarantined: 0,
             rows_out_of_range: 0,
+            quarantine_raw_omitted: 0,
             quarantine_reasons: BTreeMap::new(),
         }
     }
@@ -140,8 +145,15 @@ pub struct QuarantineEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record_index: Option<usize>,
     pub reason: &'a str,
-    /// The rejected record as JSON text; absent for a rejected object (it stays
-    /// where it is in the source).
+    /// The rejected record as read (JSON text or log line); absent for a rejected
+    /// object (it stays where it is in the source).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub raw: Option<&'a str>,
+    /// True when `raw` was cut at 1 MiB.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub raw_truncated: bool,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -48,7 +48,7 @@ fn round_trip_dir(dir: &std::path::Path, keep: &dyn Fn(&str) -> bool) -> Seen {
         };
         assert_eq!(n as usize, entries.len(), "{name}: records read");
         let objects: Vec<_> = entries.iter().filter_map(Value::as_object).collect();
-        assert_eq!(quarantined.len(), entries.len() - objects.len(), "{name}: quarantined");
+        assert_eq!(quarantined.len(), (entries.len() - objects.len()) as u64, "{name}: quarantined");
         let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
         assert_eq!(rows, objects.len(), "{name}: rows written = object entries in Records");
         let mut i = 0;
