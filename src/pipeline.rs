@@ -280,7 +280,7 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
     let (fetch_tx, fetch_rx) = tokio::sync::mpsc::channel::<Fetched>(FETCHED_QUEUE);
     let budget_units = u32::try_from(options.fetch_budget_bytes.div_ceil(BUDGET_UNIT_BYTES).max(1)).unwrap_or(u32::MAX >> 3);
     let budget = Arc::new(tokio::sync::Semaphore::new(budget_units as usize));
-    let (batch_tx, batch_rx) = mpsc::sync_channel::<(Table, RecordBatch)>(threads * 2);
+    let (batch_tx, batch_rx) = mpsc::sync_channel::<(Table, RecordBatch)>(threads);
     let (event_tx, event_rx) = mpsc::channel::<Event>();
 
     // A local folder is read with blocking file I/O on tokio's blocking pool: a few

@@ -38,7 +38,7 @@ impl Default for DecodeLimits {
             max_decompressed_bytes: 1 << 30,
             max_depth: 512,
             batch_rows: 64 * 1024,
-            batch_bytes: 64 << 20,
+            batch_bytes: 32 << 20,
             event_time_range_ms: None,
         }
     }

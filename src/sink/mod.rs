@@ -53,9 +53,9 @@ impl Default for SinkOptions {
     fn default() -> Self {
         Self {
             codec: Codec::Zstd,
-            row_group_bytes: 128 << 20,
+            row_group_bytes: 96 << 20,
             target_file_bytes: 256 << 20,
-            max_buffered_bytes: 512 << 20,
+            max_buffered_bytes: 256 << 20,
         }
     }
 }
