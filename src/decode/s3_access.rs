@@ -241,14 +241,18 @@ fn parse_fields<'a>(line: &'a str, uri_fallback: &mut bool) -> Result<AccessLogL
     let mut out = AccessLogLine::default();
     let mut c = Cursor { line, pos: 0 };
     let mut fields: [Option<&str>; 27] = [None; 27];
-    let mut n = 0;
-    // 1-2: owner, bucket.
-    for i in 0..2 {
+    // Field `i` (0-based) must exist: the line has at least `i` fields before it.
+    let need = |c: &Cursor<'_>, i: usize| {
         if c.at_end() {
-            return Err(err(format!("only {i} fields, expected at least {MIN_FIELDS}")));
+            Err(err(format!("only {i} fields, expected at least {MIN_FIELDS}")))
+        } else {
+            Ok(())
         }
-        fields[i] = Some(c.token());
-        n += 1;
+    };
+    // 1-2: owner, bucket.
+    for (i, field) in fields.iter_mut().enumerate().take(2) {
+        need(&c, i)?;
+        *field = Some(c.token());
     }
     // 3: [dd/Mon/yyyy:HH:MM:SS +0000], or `-` / `"-"` when unknown.
     let b = c.bytes();
@@ -268,19 +272,13 @@ fn parse_fields<'a>(line: &'a str, uri_fallback: &mut bool) -> Result<AccessLogL
             return Err(err(format!("field 3 (Time) should start with '[', found {token:?}")));
         }
     }
-    n += 1;
     // 4-8: remote ip, requester, request id, operation, key.
-    for i in 3..8 {
-        if c.at_end() {
-            return Err(err(format!("only {n} fields, expected at least {MIN_FIELDS}")));
-        }
-        fields[i] = Some(c.token());
-        n += 1;
+    for (i, field) in fields.iter_mut().enumerate().take(8).skip(3) {
+        need(&c, i)?;
+        *field = Some(c.token());
     }
     // 9: Request-URI, closed by a quote followed by " <status> ".
-    if c.at_end() {
-        return Err(err(format!("only {n} fields, expected at least {MIN_FIELDS}")));
-    }
+    need(&c, 8)?;
     // When no quote fits the structure, the first `" ` closes it, so that the field
     // that breaks the structure is the one reported.
     let saved = c.pos;
@@ -292,19 +290,13 @@ fn parse_fields<'a>(line: &'a str, uri_fallback: &mut bool) -> Result<AccessLogL
             c.quoted("Request-URI", |b, at| matches!(b.get(at + 1), None | Some(b' ')))?
         }
     });
-    n += 1;
     // 10-15: status, error code, bytes sent, object size, total time, turn-around time.
-    for i in 9..15 {
-        if c.at_end() {
-            return Err(err(format!("only {n} fields, expected at least {MIN_FIELDS}")));
-        }
-        fields[i] = Some(c.token());
-        n += 1;
+    for (i, field) in fields.iter_mut().enumerate().take(15).skip(9) {
+        need(&c, i)?;
+        *field = Some(c.token());
     }
     // 16: Referer, closed by a quote followed by the User-Agent field (`"` or `-`).
-    if c.at_end() {
-        return Err(err(format!("only {n} fields, expected at least {MIN_FIELDS}")));
-    }
+    need(&c, 15)?;
     fields[15] = Some(c.quoted("Referer", |b, at| {
         b.get(at + 1) == Some(&b' ')
             && match b.get(at + 2) {
@@ -313,23 +305,19 @@ fn parse_fields<'a>(line: &'a str, uri_fallback: &mut bool) -> Result<AccessLogL
                 _ => false,
             }
     })?);
-    n += 1;
     // 17: User-Agent, closed by the last quote of the line: later fields are unquoted.
-    if c.at_end() {
-        return Err(err(format!("only {n} fields, expected at least {MIN_FIELDS}")));
-    }
+    need(&c, 16)?;
     // Every later field is an unquoted token (or `"-"`), so the User-Agent's closing
     // quote is at or after the last quote of any other token.
     let last_quote = last_significant_quote(b);
     fields[16] = Some(c.quoted("User-Agent", |b, at| {
         at >= last_quote && matches!(b.get(at + 1), None | Some(b' '))
     })?);
-    n += 1;
     // 18..: unquoted trailing tokens; an empty token is a stray space.
     let rest = line.get(c.pos..).unwrap_or("");
     let mut trailing: Vec<&str> = rest.split(' ').filter(|t| !t.is_empty()).collect();
     if trailing.is_empty() {
-        return Err(err(format!("only {n} fields, expected at least {MIN_FIELDS}")));
+        return Err(err(format!("only 17 fields, expected at least {MIN_FIELDS}")));
     }
     // Some real lines carry one unknown token between Version Id and Host Id; the
     // Signature Version field shows where the documented fields resume.

@@ -17,15 +17,20 @@ pub fn documented_columns(file: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// (name, Hive type) of every column of `schema`.
+fn hive_columns(schema: &arrow::datatypes::Schema) -> Vec<(String, String)> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), hive_type(f.data_type()).unwrap_or_else(|| panic!("{} has no Hive type", f.name()))))
+        .collect()
+}
+
 #[test]
 fn cloudtrail_schema_matches_the_aws_athena_table_then_extras() {
     let documented = documented_columns("cloudtrail-columns.tsv");
     assert_eq!(documented.iter().filter(|c| c.2 == "aws").count(), 29, "the AWS table has 29 columns");
-    let got: Vec<(String, String)> = cloudtrail_schema()
-        .fields()
-        .iter()
-        .map(|f| (f.name().clone(), hive_type(f.data_type()).unwrap_or_else(|| panic!("{} has no Hive type", f.name()))))
-        .collect();
+    let got = hive_columns(&cloudtrail_schema());
     let want: Vec<(String, String)> = documented.into_iter().map(|(n, t, _)| (n, t)).collect();
     assert_eq!(got, want);
 }
@@ -34,11 +39,7 @@ fn cloudtrail_schema_matches_the_aws_athena_table_then_extras() {
 fn s3_access_schema_matches_the_aws_athena_table_then_extras() {
     let documented = documented_columns("s3-access-columns.tsv");
     assert_eq!(documented.iter().filter(|c| c.2.starts_with("aws")).count(), 27, "the AWS table has 27 columns");
-    let got: Vec<(String, String)> = trailhound::decode::s3_access::s3_access_schema()
-        .fields()
-        .iter()
-        .map(|f| (f.name().clone(), hive_type(f.data_type()).unwrap_or_else(|| panic!("{} has no Hive type", f.name()))))
-        .collect();
+    let got = hive_columns(&trailhound::decode::s3_access::s3_access_schema());
     let want: Vec<(String, String)> = documented.into_iter().map(|(n, t, _)| (n, t)).collect();
     assert_eq!(got, want);
 }
