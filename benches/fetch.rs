@@ -73,6 +73,7 @@ fn options(source: Arc<dyn ObjectStore>, concurrency: usize) -> ScanOptions {
         sink: SinkOptions::default(),
         kind: Default::default(),
         days: None,
+        rows: Default::default(),
         progress: false,
     }
 }

@@ -51,6 +51,15 @@ pub struct ScanArgs {
     /// Regions to read (comma-separated); others are not listed.
     #[arg(long, value_delimiter = ',', value_name = "REGION,...")]
     pub regions: Vec<String>,
+    /// Only events of these principals (ARNs, user, role or session names; comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "ARN_OR_NAME,...")]
+    pub principal: Vec<String>,
+    /// Only events from these services (`sagemaker` or `sagemaker.amazonaws.com`; comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "SOURCE,...")]
+    pub event_source: Vec<String>,
+    /// Only these event names (`CreateTrainingJob`; access-log operations such as `REST.GET.OBJECT`).
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub event_name: Vec<String>,
     /// An S3-compatible endpoint (default: AWS_ENDPOINT_URL, else AWS).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,

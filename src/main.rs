@@ -14,7 +14,7 @@ use trailhound::ScanOptions;
 
 mod cli;
 use cli::{Cli, Command, Kind, LogFormat, ScanArgs};
-use trailhound::decode::{KindHint, Table};
+use trailhound::decode::{KindHint, RowFilter, Table};
 
 /// Exit codes a scheduler can act on.
 const EXIT_OK: u8 = 0;
@@ -108,6 +108,7 @@ fn scan(args: ScanArgs, log_format: LogFormat) -> Result<u8> {
         },
         sink: SinkOptions { codec: args.compression, ..SinkOptions::default() },
         days: day_range(args.from.as_deref(), args.to.as_deref(), args.date.as_deref())?,
+        rows: RowFilter { principals: args.principal, event_sources: args.event_source, event_names: args.event_name },
         progress: log_format == LogFormat::Human && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         kind: match args.kind {
             Kind::Auto => KindHint::Auto,
@@ -174,6 +175,9 @@ fn print_summary(m: &RunManifest, options: &ScanOptions) {
             "  days {first}..{last}: {} objects not read (key date out of range), {} records outside the days not written",
             t.objects_out_of_range, t.rows_out_of_range
         );
+    }
+    if t.rows_filtered > 0 {
+        eprintln!("  {} records left out by --principal/--event-source/--event-name", t.rows_filtered);
     }
     if t.rows_without_event_time > 0 {
         eprintln!(

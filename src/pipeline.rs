@@ -25,7 +25,7 @@ use tracing::{debug, info, warn};
 
 use crate::decode::schema::NULL_PARTITION;
 use crate::decode::time::{days_from_civil, format_day};
-use crate::decode::{DecodeLimits, FileVerdict, KindHint, ObjectDecoder, Table};
+use crate::decode::{DecodeLimits, FileVerdict, KindHint, ObjectDecoder, RowFilter, Table};
 use crate::error::{Error, Result};
 use crate::sink::manifest::{ObjectReport, ObjectStatus, QuarantineEntry, RunManifest, Totals};
 use crate::sink::{SinkOptions, TableWriter, WrittenFile};
@@ -96,6 +96,8 @@ pub struct ScanOptions {
     pub kind: KindHint,
     /// Only events of these UTC days (inclusive), when set.
     pub days: Option<DayRange>,
+    /// Only rows of these principals, event sources and names (forensics).
+    pub rows: RowFilter,
     /// Draw a progress bar on stderr (for a person at a terminal).
     pub progress: bool,
 }
@@ -348,10 +350,11 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
             ..options.limits
         };
         let hint = options.kind;
+        let row_filter = Arc::new(options.rows.clone());
         let worker = std::thread::Builder::new()
             .name(format!("trailhound-decode-{n}"))
             .stack_size(16 << 20)
-            .spawn(move || decode_worker(&fetch_rx, &batch_tx, &event_tx, limits, hint))
+            .spawn(move || decode_worker(&fetch_rx, &batch_tx, &event_tx, limits, row_filter, hint))
             .map_err(|e| Error::Pipeline(format!("starting a decode worker: {e}")))?;
         workers.push(worker);
     }
@@ -475,9 +478,10 @@ fn decode_worker(
     batch_tx: &mpsc::SyncSender<(Table, RecordBatch)>,
     event_tx: &mpsc::Sender<Event>,
     limits: DecodeLimits,
+    row_filter: Arc<RowFilter>,
     hint: KindHint,
 ) {
-    let mut decoder = ObjectDecoder::new(limits);
+    let mut decoder = ObjectDecoder::new(limits).with_filter(row_filter);
     loop {
         let next = match fetch_rx.lock() {
             Ok(mut rx) => rx.blocking_recv(),
@@ -520,14 +524,15 @@ fn apply_outcome(
         report.table = Some(*table);
     }
     match result.map(|(_, verdict)| verdict) {
-        Ok(FileVerdict::Events { records, quarantined, out_of_range, compression, decompressed_bytes }) => {
+        Ok(FileVerdict::Events { records, quarantined, out_of_range, filtered, compression, decompressed_bytes }) => {
             report.status = ObjectStatus::Decoded;
             report.compression = Some(compression);
             report.decompressed_bytes = decompressed_bytes;
             report.records_read = records;
             report.rows_quarantined = quarantined.len();
             report.rows_out_of_range = out_of_range;
-            report.rows_written = records - report.rows_quarantined - out_of_range;
+            report.rows_filtered = filtered;
+            report.rows_written = records - report.rows_quarantined - out_of_range - filtered;
             report.quarantine_raw_omitted = quarantined.len() - quarantined.kept.len() as u64;
             report.quarantine_reasons = quarantined.by_reason;
             for q in &quarantined.kept {
@@ -625,6 +630,7 @@ fn totals(reports: &[ObjectReport], files: &[WrittenFile], ignored: u64) -> Tota
         }
         t.rows_quarantined += r.rows_quarantined;
         t.rows_out_of_range += r.rows_out_of_range;
+        t.rows_filtered += r.rows_filtered;
     }
     t.skipped_by_kind = skipped;
     t.parquet_files = files.len() as u64;

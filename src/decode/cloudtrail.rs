@@ -14,7 +14,7 @@ use super::compression::{decompress_into, Compression};
 use super::json::{span, type_name, write_value};
 use super::schema::{cloudtrail_schema, CLOUDTRAIL_RECORD, EVENT_TIME_TS, SOURCE_KEY, UNMAPPED};
 use super::time::parse_timestamp_ms;
-use super::DecodeError;
+use super::{DecodeError, RowFilter};
 
 /// Limits that protect the decoder from hostile objects.
 #[derive(Debug, Clone, Copy)]
@@ -118,6 +118,8 @@ pub enum FileVerdict {
         quarantined: QuarantineLog,
         /// Records outside the requested event-time range, not written.
         out_of_range: u64,
+        /// Records the row filter (principal, source, name) left out.
+        filtered: u64,
         compression: Compression,
         /// Size of the content after decompression.
         decompressed_bytes: u64,
@@ -130,6 +132,7 @@ pub enum FileVerdict {
 
 /// Decodes CloudTrail objects into batches of the `cloudtrail` schema.
 pub struct CloudTrailDecoder {
+    filter: std::sync::Arc<RowFilter>,
     columns: RecordColumns,
     buffers: Buffers,
     tape: Vec<Node<'static>>,
@@ -139,8 +142,33 @@ pub struct CloudTrailDecoder {
 }
 
 impl CloudTrailDecoder {
+    /// Keeps only the records `filter` matches.
+    pub fn with_filter(mut self, filter: std::sync::Arc<RowFilter>) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// Whether the record passes the row filter.
+    fn keeps(&self, tape: &[Node<'_>], head: &RecordHead<'_>) -> bool {
+        let f = &self.filter;
+        if !f.source_ok(head.event_source) || !f.name_ok(head.event_name) {
+            return false;
+        }
+        let Some(ui) = head.user_identity else { return f.principals.is_empty() };
+        let issuer = field(tape, ui, "sessionContext").and_then(|sc| field(tape, sc, "sessionIssuer"));
+        let ids = [
+            str_at(tape, field(tape, ui, "arn")),
+            str_at(tape, field(tape, ui, "userName")),
+            str_at(tape, field(tape, ui, "principalId")),
+            issuer.and_then(|si| str_at(tape, field(tape, si, "arn"))),
+            issuer.and_then(|si| str_at(tape, field(tape, si, "userName"))),
+        ];
+        f.principal_ok(ids.into_iter().flatten())
+    }
+
     pub fn new(limits: DecodeLimits) -> Self {
         Self {
+            filter: std::sync::Arc::new(RowFilter::default()),
             columns: RecordColumns::new(
                 CLOUDTRAIL_RECORD,
                 cloudtrail_schema(),
@@ -189,10 +217,11 @@ impl CloudTrailDecoder {
         let parsed = simd_json::fill_tape_padded(doc, len - start, &mut self.buffers, &mut tape)
             .map_err(|e| DecodeError::Json { message: json_error(&e, start) });
         let verdict = parsed.and_then(|()| match self.decode_tape(source_key, &tape.0) {
-            Ok(TapeOutcome::Events { records, quarantined, out_of_range }) => Ok(FileVerdict::Events {
+            Ok(TapeOutcome::Events { records, quarantined, out_of_range, filtered }) => Ok(FileVerdict::Events {
                 records,
                 quarantined,
                 out_of_range,
+                filtered,
                 compression,
                 decompressed_bytes: len as u64,
             }),
@@ -216,6 +245,7 @@ impl CloudTrailDecoder {
         };
         let mut quarantined = QuarantineLog::default();
         let mut out_of_range = 0;
+        let mut filtered = 0;
         let mut j = records_at + 1;
         for index in 0..len {
             match tape[j] {
@@ -238,6 +268,8 @@ impl CloudTrailDecoder {
                         );
                     } else if !in_range {
                         out_of_range += 1;
+                    } else if !self.filter.is_empty() && !self.keeps(tape, &head) {
+                        filtered += 1;
                     } else {
                         self.columns.append_record(tape, j, source_key);
                         if index % 64 == 63 {
@@ -254,7 +286,7 @@ impl CloudTrailDecoder {
             j += span(tape, j);
         }
         self.flush_if_full();
-        Ok(TapeOutcome::Events { records: len as u64, quarantined, out_of_range })
+        Ok(TapeOutcome::Events { records: len as u64, quarantined, out_of_range, filtered })
     }
 
     fn flush_if_full(&mut self) {
@@ -292,7 +324,7 @@ impl CloudTrailDecoder {
 }
 
 enum TapeOutcome {
-    Events { records: u64, quarantined: QuarantineLog, out_of_range: u64 },
+    Events { records: u64, quarantined: QuarantineLog, out_of_range: u64, filtered: u64 },
     /// The envelope belongs to another AWS service.
     LookAlike(String),
 }
@@ -391,6 +423,29 @@ struct RecordHead<'a> {
     /// sources are host names).
     event_source: Option<&'a str>,
     event_time: Option<&'a str>,
+    event_name: Option<&'a str>,
+    /// Tape index of `userIdentity`.
+    user_identity: Option<usize>,
+}
+
+/// Value of `key` in the object at tape index `i`.
+fn field<'a>(tape: &[Node<'a>], i: usize, key: &str) -> Option<usize> {
+    let Node::Object { len, .. } = tape[i] else { return None };
+    let mut j = i + 1;
+    for _ in 0..len {
+        if matches!(tape[j], Node::String(k) if k == key) {
+            return Some(j + 1);
+        }
+        j += 1 + span(tape, j + 1);
+    }
+    None
+}
+
+fn str_at<'a>(tape: &[Node<'a>], i: Option<usize>) -> Option<&'a str> {
+    match tape[i?] {
+        Node::String(s) => Some(s),
+        _ => None,
+    }
 }
 
 fn record_head<'a>(tape: &[Node<'a>], i: usize) -> RecordHead<'a> {
@@ -401,9 +456,11 @@ fn record_head<'a>(tape: &[Node<'a>], i: usize) -> RecordHead<'a> {
         match (tape[j], tape[j + 1]) {
             (Node::String("eventSource"), Node::String(v)) => head.event_source = Some(v),
             (Node::String("eventTime"), Node::String(v)) => head.event_time = Some(v),
+            (Node::String("eventName"), Node::String(v)) => head.event_name = Some(v),
+            (Node::String("userIdentity"), Node::Object { .. }) => head.user_identity = Some(j + 1),
             _ => {}
         }
-        if head.event_source.is_some() && head.event_time.is_some() {
+        if head.event_source.is_some() && head.event_time.is_some() && head.event_name.is_some() && head.user_identity.is_some() {
             break;
         }
         j += 1 + span(tape, j + 1);

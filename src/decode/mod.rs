@@ -9,6 +9,7 @@
 pub mod cloudtrail;
 pub mod columns;
 pub mod compression;
+pub mod filter;
 pub mod json;
 pub mod s3_access;
 pub mod schema;
@@ -19,6 +20,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 
 pub use cloudtrail::{CloudTrailDecoder, DecodeLimits, FileVerdict, QuarantineLog, Quarantined};
+pub use filter::RowFilter;
 pub use s3_access::AccessLogDecoder;
 
 /// Why an object could not be decoded. Positions are byte offsets into the
@@ -106,6 +108,13 @@ impl ObjectDecoder {
             cloudtrail: CloudTrailDecoder::new(limits),
             access: AccessLogDecoder::new(limits),
         }
+    }
+
+    /// Keeps only the rows `filter` matches.
+    pub fn with_filter(mut self, filter: std::sync::Arc<RowFilter>) -> Self {
+        self.cloudtrail = self.cloudtrail.with_filter(filter.clone());
+        self.access = self.access.with_filter(filter);
+        self
     }
 
     /// Decodes one object into the table its content (or `hint`) says.

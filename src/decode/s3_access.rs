@@ -22,7 +22,7 @@ use super::cloudtrail::{DecodeLimits, FileVerdict, QuarantineLog};
 use super::compression::{decompress_into, Compression};
 use super::schema::{timestamp_type, SOURCE_KEY};
 use super::time::days_from_civil;
-use super::DecodeError;
+use super::{DecodeError, RowFilter};
 
 /// The typed request time.
 pub const REQUEST_TIME_TS: &str = "requestdatetime_ts";
@@ -420,6 +420,7 @@ enum Builder {
 
 /// Decodes S3 server access log objects into batches of the `s3_access` schema.
 pub struct AccessLogDecoder {
+    filter: Arc<RowFilter>,
     fields: Vec<Builder>,
     time: TimestampMillisecondBuilder,
     extra: StringBuilder,
@@ -434,8 +435,24 @@ pub struct AccessLogDecoder {
 }
 
 impl AccessLogDecoder {
+    /// Keeps only the lines `filter` matches: principal against the requester, event
+    /// name against the operation, event source `s3`.
+    pub fn with_filter(mut self, filter: Arc<RowFilter>) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    fn keeps(&self, line: &AccessLogLine<'_>) -> bool {
+        let f = &self.filter;
+        f.is_empty()
+            || (f.source_ok(Some("s3.amazonaws.com"))
+                && f.name_ok(line.fields[6])
+                && f.principal_ok(line.fields[4]))
+    }
+
     pub fn new(limits: DecodeLimits) -> Self {
         Self {
+            filter: Arc::new(RowFilter::default()),
             fields: FIELDS
                 .iter()
                 .map(|(_, _, t)| match t {
@@ -475,6 +492,7 @@ impl AccessLogDecoder {
     pub fn decode_decompressed(&mut self, source_key: &str, input: &[u8], compression: Compression) -> FileVerdict {
         let mut records = 0u64;
         let mut out_of_range = 0u64;
+        let mut filtered = 0u64;
         let mut quarantined = QuarantineLog::default();
         for (index, line) in input.split(|&b| b == b'\n').enumerate() {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -488,6 +506,7 @@ impl AccessLogDecoder {
             };
             match parsed {
                 Ok(fields) if !in_range(self.limits.event_time_range_ms, fields.time_ms) => out_of_range += 1,
+                Ok(fields) if !self.keeps(&fields) => filtered += 1,
                 Ok(fields) => self.append(&fields, source_key, index as i64 + 1, line.len()),
                 Err(reason) => quarantined.push(index + 1, format!("line {}: {reason}", index + 1), || {
                     String::from_utf8_lossy(line).into_owned()
@@ -498,7 +517,14 @@ impl AccessLogDecoder {
             }
         }
         self.flush_if_full();
-        FileVerdict::Events { records, quarantined, out_of_range, compression, decompressed_bytes: input.len() as u64 }
+        FileVerdict::Events {
+            records,
+            quarantined,
+            out_of_range,
+            filtered,
+            compression,
+            decompressed_bytes: input.len() as u64,
+        }
     }
 
     /// True when the first non-empty line of `content` looks like an access log

@@ -3,7 +3,7 @@
 //! Written as `_runs/<run-id>.json` at the lake root (hidden from Athena by the
 //! leading underscore); quarantined records go to `_quarantine/<run-id>-<n>.jsonl`.
 //! Invariant, per object and in total:
-//! `records_read = rows_written + rows_quarantined + rows_out_of_range`.
+//! `records_read = rows_written + rows_quarantined + rows_out_of_range + rows_filtered`.
 
 use std::collections::BTreeMap;
 
@@ -49,6 +49,8 @@ pub struct ObjectReport {
     pub rows_quarantined: u64,
     /// Records outside the requested days, not written.
     pub rows_out_of_range: u64,
+    /// Records the row filters (principal, event source, event name) left out.
+    pub rows_filtered: u64,
     /// Quarantined records counted but not kept in `_quarantine/` (past the first
     /// 10,000 of one object).
     #[serde(skip_serializing_if = "is_zero")]
@@ -74,6 +76,7 @@ impl ObjectReport {
             rows_written: 0,
             rows_quarantined: 0,
             rows_out_of_range: 0,
+            rows_filtered: 0,
             quarantine_raw_omitted: 0,
             quarantine_reasons: BTreeMap::new(),
         }
@@ -95,6 +98,7 @@ pub struct Totals {
     pub rows_written: u64,
     pub rows_quarantined: u64,
     pub rows_out_of_range: u64,
+    pub rows_filtered: u64,
     /// Objects not read: their key's date cannot hold events of the requested days.
     pub objects_out_of_range: u64,
     /// List calls the listing plan made.

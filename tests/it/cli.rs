@@ -38,21 +38,24 @@ fn objects(manifest: &Value) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// Per object and in total: records read = rows written + quarantined + out of range.
+/// Per object and in total: records read = rows written + quarantined + out of range + filtered.
 fn assert_manifest_adds_up(m: &Value) {
-    let (mut read, mut written, mut quarantined, mut out_of_range) = (0, 0, 0, 0);
+    let (mut read, mut written, mut quarantined, mut out_of_range, mut filtered) = (0, 0, 0, 0, 0);
     for o in m["objects"].as_array().expect("objects") {
         let r = o["records_read"].as_u64().expect("records_read");
         let w = o["rows_written"].as_u64().expect("rows_written");
         let q = o["rows_quarantined"].as_u64().expect("rows_quarantined");
         let x = o["rows_out_of_range"].as_u64().expect("rows_out_of_range");
-        assert_eq!(r, w + q + x, "{}", o["key"]);
+        let f = o["rows_filtered"].as_u64().expect("rows_filtered");
+        assert_eq!(r, w + q + x + f, "{}", o["key"]);
         read += r;
         written += w;
         quarantined += q;
         out_of_range += x;
+        filtered += f;
     }
     assert_eq!(m["totals"]["rows_out_of_range"].as_u64(), Some(out_of_range));
+    assert_eq!(m["totals"]["rows_filtered"].as_u64(), Some(filtered));
     let t = &m["totals"];
     assert_eq!(t["records_read"].as_u64(), Some(read));
     assert_eq!(t["rows_written"].as_u64(), Some(written));
@@ -295,4 +298,40 @@ fn scan_with_a_date_keeps_that_days_events_including_late_deliveries() {
     for (dt, _) in read_table(&out, "s3_access") {
         assert_eq!(dt, "2026-11-25");
     }
+}
+
+#[test]
+fn scan_with_row_filters_keeps_only_that_principals_events() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("lake");
+    let sample = repo().join("testdata/sample-trail");
+    let result = trailhound(&[
+        "scan", sample.to_str().expect("utf8"), "--principal", "svc-llm-batch", "--event-source", "bedrock",
+        "--out", out.to_str().expect("utf8"),
+    ]);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(0), "{stderr}");
+    let m = manifest(&out);
+    assert_manifest_adds_up(&m);
+    // Independent count over the source records.
+    let mut want = 0;
+    for path in walk(&sample.join("AWSLogs")) {
+        if !path.to_string_lossy().contains("/CloudTrail/") {
+            continue;
+        }
+        let doc: Value = serde_json::from_slice(&inflate(&std::fs::read(&path).expect("read"))).expect("json");
+        for r in doc["Records"].as_array().expect("Records") {
+            let ui = &r["userIdentity"];
+            let who = [ui["arn"].as_str(), ui["userName"].as_str()];
+            let mine = who.iter().flatten().any(|w| *w == "svc-llm-batch" || w.ends_with("/svc-llm-batch"));
+            if mine && r["eventSource"] == "bedrock.amazonaws.com" {
+                want += 1;
+            }
+        }
+    }
+    assert!(want >= 200, "the sample's Bedrock burst: {want}");
+    let batches = read_table(&out, "cloudtrail");
+    assert_eq!(batches.iter().map(|(_, b)| b.num_rows()).sum::<usize>(), want);
+    assert!(!out.join("s3_access").exists(), "access logs hold no Bedrock events");
+    assert!(m["totals"]["rows_filtered"].as_u64().expect("filtered") > 2000);
 }
