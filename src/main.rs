@@ -30,7 +30,11 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("error: {}", error_chain(&error));
+            // Schedulers reading JSON logs get the failure as one JSON line too.
+            match cli.log_format {
+                LogFormat::Human => eprintln!("error: {}", error_chain(&error)),
+                LogFormat::Json => tracing::error!(exit_code = EXIT_FAILED, error = %error_chain(&error), "run failed"),
+            }
             ExitCode::from(EXIT_FAILED)
         }
     }
@@ -58,8 +62,9 @@ fn init_logging(format: LogFormat, verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
+    // The run summary is always logged, whatever the level.
     let filter = tracing_subscriber::EnvFilter::try_from_env("TRAILHOUND_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{default},trailhound::summary=info")));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Human => builder.with_target(false).init(),
@@ -75,7 +80,9 @@ fn scan(args: ScanArgs, log_format: LogFormat) -> Result<u8> {
             "no SOURCE given and the sample trail {} is not there; pass a folder or file to read",
             sample.display()
         );
-        eprintln!("no SOURCE given: reading the sample trail in {}", sample.display());
+        if log_format == LogFormat::Human {
+            eprintln!("no SOURCE given: reading the sample trail in {}", sample.display());
+        }
         vec![sample.to_string_lossy().into_owned()]
     } else {
         args.sources
@@ -117,8 +124,42 @@ fn scan(args: ScanArgs, log_format: LogFormat) -> Result<u8> {
         },
     };
     let manifest = trailhound::scan(&options).context("scan failed")?;
-    print_summary(&manifest, &options);
-    Ok(if manifest.has_rejects() { EXIT_REJECTS } else { EXIT_OK })
+    let code = if manifest.has_rejects() { EXIT_REJECTS } else { EXIT_OK };
+    match log_format {
+        LogFormat::Human => print_summary(&manifest, &options),
+        LogFormat::Json => log_summary(&manifest, &options, code),
+    }
+    Ok(code)
+}
+
+/// The run summary as one JSON log line (`--log-format json`): what a scheduler alerts on.
+fn log_summary(m: &RunManifest, options: &ScanOptions, exit_code: u8) {
+    let t = &m.totals;
+    let failed: Vec<&str> = m
+        .objects
+        .iter()
+        .filter(|o| o.status == trailhound::sink::manifest::ObjectStatus::Failed)
+        .map(|o| o.key.as_str())
+        .collect();
+    tracing::info!(
+        target: "trailhound::summary",
+        run_id = %m.run_id,
+        exit_code,
+        elapsed_seconds = m.elapsed_seconds,
+        objects_listed = t.objects_listed,
+        objects_decoded = t.objects_decoded,
+        objects_skipped = t.objects_skipped,
+        objects_failed = t.objects_failed,
+        records_read = t.records_read,
+        rows_written = t.rows_written,
+        rows_quarantined = t.rows_quarantined,
+        rows_out_of_range = t.rows_out_of_range,
+        rows_filtered = t.rows_filtered,
+        parquet_files = t.parquet_files,
+        failed_objects = ?failed,
+        manifest = %format!("{}/_runs/{}.json", options.out.trim_end_matches('/'), m.run_id),
+        "scan finished"
+    );
 }
 
 /// `--from/--to/--date` as an inclusive range of UTC day numbers.

@@ -335,3 +335,33 @@ fn scan_with_row_filters_keeps_only_that_principals_events() {
     assert!(!out.join("s3_access").exists(), "access logs hold no Bedrock events");
     assert!(m["totals"]["rows_filtered"].as_u64().expect("filtered") > 2000);
 }
+
+#[test]
+fn json_logs_are_one_object_per_line_with_the_summary_and_exit_code() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("lake");
+    let malformed = repo().join("testdata/malformed");
+    let result = trailhound(&["--log-format", "json", "scan", malformed.to_str().expect("utf8"), "--out", out.to_str().expect("utf8")]);
+    assert_eq!(result.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    let lines: Vec<Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    let summary = lines.iter().find(|l| l["fields"]["message"] == "scan finished").expect("summary line");
+    let f = &summary["fields"];
+    assert_eq!(f["exit_code"], 3);
+    assert_eq!(f["objects_failed"], 8);
+    assert_eq!(f["rows_written"], 2);
+    assert_eq!(f["rows_quarantined"], 4);
+    assert!(lines.iter().filter(|l| l["level"] == "WARN").count() >= 8, "one warning per rejected object");
+
+    // A failed run: one JSON error line, exit code 1.
+    let result = trailhound(&["--log-format", "json", "scan", "/nonexistent/trail", "--out", out.to_str().expect("utf8")]);
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    let lines: Vec<Value> = stderr.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert_eq!(lines[0]["level"], "ERROR");
+    assert!(lines[0]["fields"]["error"].as_str().expect("error").contains("/nonexistent/trail"));
+}
