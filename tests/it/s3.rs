@@ -30,6 +30,11 @@ fn python() -> PathBuf {
 }
 
 fn start_moto(extra_env: &[(&str, &str)]) -> Option<Moto> {
+    start_server(&[repo().join("tests/s3/moto_server.py").to_string_lossy().as_ref()], extra_env)
+}
+
+/// Starts a loopback server script that prints `PORT <n>` and exits with its stdin.
+fn start_server(args: &[&str], extra_env: &[(&str, &str)]) -> Option<Moto> {
     let has_moto = Command::new(python()).args(["-c", "import moto.server, boto3"]).output().is_ok_and(|o| o.status.success());
     if !has_moto {
         assert!(
@@ -39,9 +44,11 @@ fn start_moto(extra_env: &[(&str, &str)]) -> Option<Moto> {
         eprintln!("SKIPPED: no moto in .venv (scripts/test installs it)");
         return None;
     }
-    let log = std::env::temp_dir().join(format!("trailhound-moto-{}-{}.log", std::process::id(), extra_env.len()));
+    static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let log = std::env::temp_dir().join(format!("trailhound-server-{}-{n}.log", std::process::id()));
     let mut child = Command::new(python())
-        .arg(repo().join("tests/s3/moto_server.py"))
+        .args(args)
         .envs(extra_env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -51,7 +58,7 @@ fn start_moto(extra_env: &[(&str, &str)]) -> Option<Moto> {
     let stdin = child.stdin.take().expect("stdin");
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("moto port");
-    let port = line.trim().strip_prefix("PORT ").unwrap_or_else(|| panic!("moto said {line:?}"));
+    let port = line.trim().strip_prefix("PORT ").unwrap_or_else(|| panic!("{args:?} said {line:?}"));
     Some(Moto { endpoint: format!("http://127.0.0.1:{port}"), log, _child: child, _stdin: stdin })
 }
 
@@ -290,4 +297,64 @@ async fn s3_named_profiles_provide_credentials() {
         assert_eq!(out.status.code(), Some(0), "{profile}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(walk(&out_dir.join("cloudtrail")).iter().any(|p| p.to_string_lossy().ends_with(".parquet")), "{profile}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_faults_are_retried_then_reported_per_object() {
+    let Some(moto) = moto() else { return };
+    moto.util(&["mkbucket", "fault-src"]);
+    upload_sample(&moto.store("fault-src"), "f").await;
+    let day = repo().join("testdata/sample-trail/AWSLogs/o-sample1234/111122223333/CloudTrail/us-east-1/2026/11/25");
+    let mut names: Vec<String> = walk(&day).iter().map(|p| p.file_name().expect("name").to_string_lossy().into_owned()).collect();
+    names.sort();
+    let (slow, broken, gone) = (&names[0], &names[1], &names[2]);
+    let rules = serde_json::json!([
+        {"key": slow, "fault": "slowdown", "times": 2},
+        {"key": broken, "fault": "error500", "times": 1000},
+        {"key": gone, "fault": "nosuchkey", "times": 1000},
+    ]);
+    let dir = tempfile::tempdir().expect("tmp");
+    let rules_file = dir.path().join("rules.json");
+    std::fs::write(&rules_file, rules.to_string()).expect("rules");
+    let proxy = start_server(
+        &[repo().join("tests/s3/fault_proxy.py").to_str().expect("utf8"), &moto.endpoint, rules_file.to_str().expect("utf8")],
+        &[],
+    )
+    .expect("proxy");
+
+    let out = dir.path().join("lake");
+    let started = std::time::Instant::now();
+    let result = Command::new(env!("CARGO_BIN_EXE_trailhound"))
+        .args(["scan", "s3://fault-src/f/AWSLogs", "--date", "2026-11-25", "--accounts", "111122223333", "--regions", "us-east-1"])
+        .args(["--max-retries", "3", "--endpoint-url", &proxy.endpoint, "--out", out.to_str().expect("utf8")])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(KEYS.iter().copied())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(3), "finished with rejects: {stderr}");
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+
+    let runs = walk(&out.join("_runs"));
+    let manifest: Value = serde_json::from_slice(&std::fs::read(&runs[0]).expect("manifest")).expect("json");
+    let object = |name: &str| -> Value {
+        manifest["objects"].as_array().expect("objects").iter().find(|o| o["key"].as_str().is_some_and(|k| k.ends_with(name))).cloned().unwrap_or_else(|| panic!("{name} not in the manifest"))
+    };
+    assert_eq!(object(slow)["status"], "decoded", "two SlowDowns, then a success");
+    let b = object(broken);
+    assert_eq!(b["status"], "failed");
+    assert!(b["reason"].as_str().expect("reason").contains("InternalError") || b["reason"].as_str().expect("reason").contains("500"), "{b}");
+    let g = object(gone);
+    assert_eq!(g["status"], "failed");
+    assert!(stderr.contains(broken.as_str()) && stderr.contains(gone.as_str()), "failed objects are named: {stderr}");
+    assert_eq!(manifest["totals"]["objects_failed"], 2);
+
+    // Retries: 2 faults + 1 success; 1 + 3 retries for the 500s; a 404 is final.
+    let log = std::fs::read_to_string(&proxy.log).expect("proxy log");
+    let gets = |name: &str| log.lines().filter(|l| l.starts_with("GET ") && l.contains(name)).count();
+    assert_eq!(gets(slow), 3, "{log}");
+    assert_eq!(gets(broken), 4, "{log}");
+    assert_eq!(gets(gone), 1, "{log}");
 }
