@@ -113,7 +113,12 @@ struct Progress {
 impl Progress {
     fn new(enabled: bool) -> Self {
         let bar = enabled.then(|| {
-            let bar = indicatif::ProgressBar::new_spinner();
+            let bar = indicatif::ProgressBar::new(0);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} objects  {msg}",
+            ) {
+                bar.set_style(style);
+            }
             bar.set_message("listing sources");
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
@@ -121,16 +126,10 @@ impl Progress {
         Self { bar, bytes: 0, rows: 0, started: Instant::now() }
     }
 
+    /// Objects registered so far (listing streams, so the total grows).
     fn listed(&self, objects: u64) {
         if let Some(bar) = &self.bar {
             bar.set_length(objects);
-            let style = indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} objects  {msg}",
-            );
-            if let Ok(style) = style {
-                bar.set_style(style);
-            }
-            bar.set_message("");
         }
     }
 

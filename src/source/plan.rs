@@ -19,7 +19,7 @@ use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore};
 
 use super::layout::ObjectKind;
-use crate::decode::time::{civil_from_days, days_from_civil};
+use crate::decode::time::civil_from_days;
 use crate::error::{Error, Result};
 use crate::pipeline::DayRange;
 
@@ -366,11 +366,6 @@ impl Lister {
 
 fn kind_reason(folder: &str) -> &'static str {
     ObjectKind::folder_skip_reason(folder).unwrap_or("not a CloudTrail events folder")
-}
-
-/// Days from a `(y, m, d)` of a key, for pruning after listing.
-pub fn day_number((y, m, d): (i32, u32, u32)) -> i64 {
-    days_from_civil(i64::from(y), m, d)
 }
 
 #[cfg(test)]
