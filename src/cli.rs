@@ -33,8 +33,119 @@ pub enum Kind {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read CloudTrail log files and S3 server access logs and write them as a Parquet lake.
+    /// Read CloudTrail log files and S3 server access logs, write them as a Parquet lake,
+    /// then run the detection pack over the days read.
     Scan(ScanArgs),
+    /// Run the detection pack over a lake that scan wrote.
+    Detect(DetectArgs),
+    /// The detection pack: list the rules, or run each on its fixtures.
+    Detections {
+        #[command(subcommand)]
+        command: DetectionsCommand,
+    },
+    /// Ad-hoc SQL (Athena dialect functions) over the lake's tables: cloudtrail, s3_access, findings.
+    Sql(SqlArgs),
+    /// Print Athena CREATE EXTERNAL TABLE statements (partition projection) for the lake.
+    AthenaDdl {
+        /// The lake on S3 (s3://bucket/prefix).
+        #[arg(long)]
+        lake: String,
+        /// Glue database to create the tables in.
+        #[arg(long, default_value = "trailhound")]
+        database: String,
+        /// First day of the dt partition projection range (YYYY-MM-DD); it ends at NOW.
+        #[arg(long, default_value = "2020-01-01", value_name = "DAY")]
+        since: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DetectionsCommand {
+    /// Print id, severity, title, ATT&CK technique and guidance item of every rule.
+    List {
+        #[command(flatten)]
+        pack: PackArgs,
+    },
+    /// Run every rule on its fixtures (testdata/detections/<id>/).
+    Test {
+        #[command(flatten)]
+        pack: PackArgs,
+        /// Fixture folders, one per rule id.
+        #[arg(long, value_name = "DIR")]
+        fixtures: Option<std::path::PathBuf>,
+    },
+}
+
+/// Which rules, and the site config they read.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PackArgs {
+    /// Site config (TOML): approved regions, ML buckets, restricted models, approved
+    /// principals, business hours, history, thresholds. Defaults when not given.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Only rules whose id matches one of these globs (`bedrock_*`, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "GLOB,...")]
+    pub detections: Vec<String>,
+    /// Read the pack from this folder (`<table>/<id>.sql`) instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub queries: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DetectArgs {
+    /// The lake (folder or s3://bucket/prefix).
+    #[arg(long)]
+    pub lake: String,
+    /// First UTC day (YYYY-MM-DD).
+    #[arg(long, value_name = "DAY")]
+    pub from: Option<String>,
+    /// Last UTC day (inclusive).
+    #[arg(long, value_name = "DAY")]
+    pub to: Option<String>,
+    /// One UTC day: YYYY-MM-DD, `today` or `yesterday`.
+    #[arg(long, value_name = "DAY", conflicts_with_all = ["from", "to"])]
+    pub date: Option<String>,
+    #[command(flatten)]
+    pub pack: PackArgs,
+    /// Report findings without writing them to the lake.
+    #[arg(long)]
+    pub no_write: bool,
+    /// Query threads (default: every core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// An S3-compatible endpoint (default: AWS_ENDPOINT_URL, else AWS).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Customer-managed KMS key for findings written to S3 (SSE-KMS).
+    #[arg(long, value_name = "KEY_ID_OR_ARN")]
+    pub kms_key_id: Option<String>,
+}
+
+/// Output formats of `sql`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqlFormat {
+    Table,
+    Csv,
+    Json,
+    Parquet,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SqlArgs {
+    /// The lake (folder or s3://bucket/prefix).
+    #[arg(long)]
+    pub lake: String,
+    /// One SELECT; tables cloudtrail, s3_access, findings (with the dt partition column).
+    pub query: String,
+    /// Output format (default: a table on a terminal, else CSV).
+    #[arg(long, value_enum)]
+    pub format: Option<SqlFormat>,
+    /// Write here instead of stdout (required for parquet).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// An S3-compatible endpoint (default: AWS_ENDPOINT_URL, else AWS).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,4 +207,9 @@ pub struct ScanArgs {
     /// Reject objects that decompress to more than this many bytes (checked while inflating).
     #[arg(long, default_value_t = 1 << 30)]
     pub max_decompressed_bytes: u64,
+    #[command(flatten)]
+    pub pack: PackArgs,
+    /// Only ingest; do not run the detection pack.
+    #[arg(long)]
+    pub no_detect: bool,
 }

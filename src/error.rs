@@ -27,6 +27,8 @@ pub enum Error {
     Pipeline(String),
     #[error("invalid configuration: {0}")]
     Config(String),
+    #[error("detection {file}: {reason}")]
+    Detection { file: String, reason: String },
     #[error("credentials for {location}: {message}")]
     Credentials { location: String, message: String },
 }

@@ -8,10 +8,14 @@
 //! as decoded, skipped (with why) or failed (with why), and every record read is
 //! written or quarantined.
 //!
-//! Phase 2 (detections over the lake) builds on the tables defined in
-//! [`decode::schema`].
+//! Phase 2, detect ([`detect::runner::detect_lake`]): the SQL pack in `queries/`
+//! runs with DataFusion over the lake's tables for the run's days (and the days
+//! before, for history rules), with Trino's functions and the site config as
+//! tables; findings go back to the lake as a `findings` table.
 
+pub mod ddl;
 pub mod decode;
+pub mod detect;
 pub mod error;
 pub mod pipeline;
 pub mod sink;

@@ -13,7 +13,9 @@ use trailhound::store::S3Options;
 use trailhound::ScanOptions;
 
 mod cli;
-use cli::{Cli, Command, Kind, LogFormat, ScanArgs};
+use cli::{Cli, Command, DetectArgs, DetectionsCommand, Kind, LogFormat, PackArgs, ScanArgs, SqlArgs, SqlFormat};
+use trailhound::detect::runner::{detect_lake, DetectOptions, DetectOutcome};
+use trailhound::detect::{DetectionSet, SiteConfig};
 use trailhound::decode::{KindHint, RowFilter, Table};
 
 /// Exit codes a scheduler can act on.
@@ -26,6 +28,16 @@ fn main() -> ExitCode {
     init_logging(cli.log_format, cli.verbose);
     let result = match cli.command {
         Command::Scan(args) => scan(args, cli.log_format),
+        Command::Detect(args) => detect(args, cli.log_format),
+        Command::Detections { command: DetectionsCommand::List { pack } } => list_detections(&pack),
+        Command::Detections { command: DetectionsCommand::Test { pack, fixtures } } => test_detections(&pack, fixtures),
+        Command::Sql(args) => sql(args),
+        Command::AthenaDdl { lake, database, since } => trailhound::ddl::athena_ddl(&lake, &database, &since)
+            .map(|ddl| {
+                print!("{ddl}");
+                EXIT_OK
+            })
+            .map_err(anyhow::Error::from),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -72,7 +84,188 @@ fn init_logging(format: LogFormat, verbose: u8) {
     }
 }
 
-fn scan(args: ScanArgs, log_format: LogFormat) -> Result<u8> {
+/// The pack (built in, or `--queries DIR`), narrowed by `--detections`, and the site config.
+fn load_pack(pack: &PackArgs) -> Result<(DetectionSet, SiteConfig)> {
+    let set = match &pack.queries {
+        Some(dir) => DetectionSet::from_dir(dir)?,
+        None => DetectionSet::builtin()?,
+    };
+    let set = set.select(&pack.detections)?;
+    let config = match &pack.config {
+        Some(path) => SiteConfig::from_file(path)?,
+        None => SiteConfig::default(),
+    };
+    Ok((set, config))
+}
+
+fn small_runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+}
+
+fn list_detections(pack: &PackArgs) -> Result<u8> {
+    let (set, _) = load_pack(pack)?;
+    println!("{:<46} {:<9} {:<11} {:<9} title", "id", "severity", "technique", "guidance");
+    for d in &set.detections {
+        println!("{:<46} {:<9} {:<11} {:<9} {}", d.id, d.severity.as_str(), d.technique, d.guidance.join(","), d.title);
+    }
+    println!("{} detections", set.detections.len());
+    Ok(EXIT_OK)
+}
+
+fn test_detections(pack: &PackArgs, fixtures: Option<PathBuf>) -> Result<u8> {
+    let (set, config) = load_pack(pack)?;
+    let dir = fixtures.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/detections"));
+    let runtime = small_runtime()?;
+    runtime.block_on(trailhound::detect::check_plans(&set, &config))?;
+    let outcomes = runtime.block_on(trailhound::detect::fixtures::run_fixtures(&set, &dir, &config))?;
+    let mut failed = 0;
+    for o in &outcomes {
+        if o.failures.is_empty() {
+            println!("ok    {:<46} fires {}", o.id, o.fired);
+        } else {
+            failed += 1;
+            println!("FAIL  {:<46} {}", o.id, o.failures.join("; "));
+        }
+    }
+    println!("{} rules, {} passed, {} failed", outcomes.len(), outcomes.len() - failed, failed);
+    Ok(if failed == 0 { EXIT_OK } else { EXIT_FAILED })
+}
+
+fn print_detect_outcome(outcome: &DetectOutcome, log_format: LogFormat) {
+    let report = &outcome.report;
+    match log_format {
+        LogFormat::Human => {
+            eprint!("{}", trailhound::detect::summary_table(report));
+            eprintln!(
+                "  {} new findings written, {:.2} s{}",
+                outcome.new_findings,
+                report.elapsed_seconds,
+                if report.waiting_for_history.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; the lake holds {} days of history, history rules need {} ({} wait: {})",
+                        outcome.window.history_days_available,
+                        outcome.min_history_days,
+                        report.waiting_for_history.len(),
+                        report.waiting_for_history.join(", ")
+                    )
+                }
+            );
+        }
+        LogFormat::Json => {
+            let mut by_severity = std::collections::BTreeMap::<&str, usize>::new();
+            for f in &report.findings {
+                *by_severity.entry(f.severity.as_str()).or_default() += 1;
+            }
+            tracing::info!(
+                target: "trailhound::summary",
+                detections_run = report.num_detections,
+                findings = report.findings.len(),
+                new_findings = outcome.new_findings,
+                by_severity = ?by_severity,
+                waiting_for_history = ?report.waiting_for_history,
+                elapsed_seconds = report.elapsed_seconds,
+                "detections finished"
+            );
+        }
+    }
+}
+
+fn detect(args: DetectArgs, log_format: LogFormat) -> Result<u8> {
+    let (set, config) = load_pack(&args.pack)?;
+    let days = day_range(args.from.as_deref(), args.to.as_deref(), args.date.as_deref())?
+        .context("detect needs the days to cover: --date DAY or --from DAY [--to DAY]")?;
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let options = DetectOptions {
+        lake: args.lake,
+        s3: S3Options { endpoint_url: args.endpoint_url, kms_key_id: args.kms_key_id, max_retries: 10 },
+        days,
+        config,
+        set,
+        threads,
+        write: !args.no_write,
+        run_id: trailhound::pipeline::new_run_id(chrono::Utc::now()),
+        out_store: None,
+    };
+    let outcome = detect_lake(&options).context("detect failed")?;
+    print_detect_outcome(&outcome, log_format);
+    Ok(EXIT_OK)
+}
+
+fn sql(args: SqlArgs) -> Result<u8> {
+    use std::io::Write as _;
+    let format = args.format.unwrap_or(if std::io::IsTerminal::is_terminal(&std::io::stdout()) && args.output.is_none() {
+        SqlFormat::Table
+    } else {
+        SqlFormat::Csv
+    });
+    anyhow::ensure!(format != SqlFormat::Parquet || args.output.is_some(), "--format parquet needs --output FILE");
+    let s3 = S3Options { endpoint_url: args.endpoint_url, kms_key_id: None, max_retries: 10 };
+    let location = trailhound::detect::lake::LakeLocation::open(&args.lake, &s3)
+        .with_context(|| format!("opening the lake {}", args.lake))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let batches = runtime.block_on(async {
+        let ctx = trailhound::detect::new_context(std::thread::available_parallelism().map_or(1, |n| n.get()));
+        trailhound::detect::lake::register_lake(&ctx, &location, "")?;
+        let df = ctx.sql(&args.query).await.context("the query does not plan")?;
+        df.collect().await.context("the query failed")
+    })?;
+    if format == SqlFormat::Parquet {
+        let path = args.output.as_deref().context("--format parquet needs --output FILE")?;
+        let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        let schema = batches.first().map(|b| b.schema()).unwrap_or_else(|| std::sync::Arc::new(arrow::datatypes::Schema::empty()));
+        let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, None)?;
+        for b in &batches {
+            w.write(b)?;
+        }
+        w.close()?;
+        return Ok(EXIT_OK);
+    }
+    let mut out: Box<dyn std::io::Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match format {
+        SqlFormat::Table => {
+            writeln!(out, "{}", arrow::util::pretty::pretty_format_batches(&batches)?)?;
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            writeln!(out, "{rows} rows")?;
+        }
+        SqlFormat::Csv => {
+            let mut w = arrow::csv::Writer::new(out);
+            for b in &batches {
+                w.write(b)?;
+            }
+        }
+        SqlFormat::Json => {
+            let mut w = arrow::json::LineDelimitedWriter::new(out);
+            for b in &batches {
+                w.write(b)?;
+            }
+            w.finish()?;
+        }
+        SqlFormat::Parquet => {} // written above, to a file
+    }
+    Ok(EXIT_OK)
+}
+
+fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
+    // The sample trail comes with its fictional organisation's site config.
+    let sample_config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/sample-config.toml");
+    if args.sources.is_empty() && args.pack.config.is_none() && sample_config.is_file() {
+        args.pack.config = Some(sample_config);
+    }
+    // A broken detection stops the run before anything is read.
+    let pack = if args.no_detect {
+        None
+    } else {
+        let (set, config) = load_pack(&args.pack)?;
+        small_runtime()?.block_on(trailhound::detect::check_plans(&set, &config))?;
+        Some((set, config))
+    };
     let sources = if args.sources.is_empty() {
         let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/sample-trail");
         anyhow::ensure!(
@@ -128,6 +321,33 @@ fn scan(args: ScanArgs, log_format: LogFormat) -> Result<u8> {
     match log_format {
         LogFormat::Human => print_summary(&manifest, &options),
         LogFormat::Json => log_summary(&manifest, &options, code),
+    }
+    if let Some((set, config)) = pack {
+        // The run's days, or the days it wrote rows for when no range was given.
+        let days = options.days.or_else(|| {
+            let written: Vec<String> = manifest.files.iter().map(|f| f.partition.clone()).collect();
+            let days = trailhound::detect::lake::partition_days(&written);
+            Some(DayRange { first: *days.iter().min()?, last: *days.iter().max()? })
+        });
+        match days {
+            Some(days) => {
+                let detect = DetectOptions {
+                    lake: options.out.clone(),
+                    s3: options.s3.clone(),
+                    days,
+                    config,
+                    set,
+                    threads,
+                    write: true,
+                    run_id: manifest.run_id.clone(),
+                    out_store: None,
+                };
+                let outcome = detect_lake(&detect).context("detections failed")?;
+                print_detect_outcome(&outcome, log_format);
+            }
+            None if log_format == LogFormat::Human => eprintln!("detections: no rows written and no days given, nothing to detect"),
+            None => {}
+        }
     }
     Ok(code)
 }

@@ -237,6 +237,23 @@ struct Outcome {
     result: std::result::Result<(Table, FileVerdict), String>,
 }
 
+/// A store rooted at the lake (a local folder, created if missing, or `s3://bucket/prefix`).
+///
+/// # Errors
+/// An unusable folder or S3 location.
+pub fn open_lake_store(out: &str, s3: &S3Options) -> Result<Arc<dyn ObjectStore>> {
+    if is_s3(out) {
+        let location = open_s3(out, s3)?;
+        Ok(if location.prefix.as_ref().is_empty() {
+            location.store
+        } else {
+            Arc::new(PrefixStore::new(location.store, location.prefix))
+        })
+    } else {
+        Ok(open_local_dir(std::path::Path::new(out), true)?.store)
+    }
+}
+
 /// Runs phase 1 (ingest) and returns the run's manifest, also written under `_runs/`.
 ///
 /// # Errors
@@ -253,17 +270,9 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         .map_err(|e| Error::Pipeline(format!("starting the I/O runtime: {e}")))?;
 
     let mut progress = Progress::new(options.progress);
-    let out_store: Arc<dyn ObjectStore> = if let Some(store) = &options.out_store {
-        store.clone()
-    } else if is_s3(&options.out) {
-        let location = open_s3(&options.out, &options.s3)?;
-        if location.prefix.as_ref().is_empty() {
-            location.store
-        } else {
-            Arc::new(PrefixStore::new(location.store, location.prefix))
-        }
-    } else {
-        open_local_dir(std::path::Path::new(&options.out), true)?.store
+    let out_store: Arc<dyn ObjectStore> = match &options.out_store {
+        Some(store) => store.clone(),
+        None => open_lake_store(&options.out, &options.s3)?,
     };
 
     // Listing streams objects to the fetcher as pages arrive; the fetcher registers
@@ -639,7 +648,7 @@ fn totals(reports: &[ObjectReport], files: &[WrittenFile], ignored: u64) -> Tota
     t
 }
 
-fn new_run_id(now: chrono::DateTime<chrono::Utc>) -> String {
+pub fn new_run_id(now: chrono::DateTime<chrono::Utc>) -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(now.timestamp_nanos_opt().unwrap_or_default() as u128);

@@ -3,6 +3,8 @@
 mod access;
 mod cli;
 mod corpus;
+mod detections;
+mod labels;
 mod oracle;
 mod plan;
 mod s3;

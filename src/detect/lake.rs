@@ -1,0 +1,256 @@
+//! The lake as DataFusion tables, and the per-run views the detections read.
+//!
+//! `lake_cloudtrail`, `lake_s3_access`, `lake_findings` are the whole tables: Parquet
+//! listing tables over `<lake>/<table>/dt=.../*.parquet` with the writer's schema (never
+//! inferred) and `dt` as a partition column, or in-memory batches (fixtures, tests).
+//! For a detection run, `cloudtrail`/`s3_access` are views of the run's days and
+//! `cloudtrail_history`/`s3_access_history` of the days before: filters on `dt` only,
+//! so DataFusion prunes whole partitions before opening a file.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::MemTable;
+use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::prelude::SessionContext;
+use futures::StreamExt;
+use object_store::path::Path;
+use object_store::ObjectStore;
+
+use super::config::RunWindow;
+use crate::decode::schema::{PARTITION_COLUMN, NULL_PARTITION};
+use crate::decode::time::{day_of_ms, format_day};
+use crate::decode::Table;
+use crate::error::{Error, Result};
+use crate::store::{is_s3, open_s3, parse_s3_url, S3Options};
+
+/// Tables of the lake with their writer schemas and time columns.
+pub fn lake_tables() -> Vec<(&'static str, SchemaRef, &'static str)> {
+    vec![
+        (Table::CloudTrail.name(), Table::CloudTrail.schema(), Table::CloudTrail.time_column()),
+        (Table::S3Access.name(), Table::S3Access.schema(), Table::S3Access.time_column()),
+        ("findings", super::findings_schema(), "window_start"),
+    ]
+}
+
+/// Where the lake is, opened.
+#[derive(Clone)]
+pub struct LakeLocation {
+    /// `file:///abs/dir/` or `s3://bucket/prefix/`, with a trailing slash.
+    pub url: String,
+    /// The store rooted at the bucket (S3) or at `/` (local).
+    pub store: Arc<dyn ObjectStore>,
+    /// The lake root inside `store`.
+    pub prefix: Path,
+}
+
+impl LakeLocation {
+    /// Opens a local folder or `s3://bucket/prefix`.
+    ///
+    /// # Errors
+    /// A bad S3 URL or unusable credentials configuration; a missing local folder.
+    pub fn open(lake: &str, s3: &S3Options) -> Result<Self> {
+        if is_s3(lake) {
+            let (bucket, prefix) = parse_s3_url(lake)?;
+            let location = open_s3(lake, s3)?;
+            let prefix = prefix.trim_matches('/').to_string();
+            let url = if prefix.is_empty() { format!("s3://{bucket}/") } else { format!("s3://{bucket}/{prefix}/") };
+            Ok(Self { url, store: location.store, prefix: Path::from(prefix) })
+        } else {
+            let dir = std::path::Path::new(lake);
+            let abs = std::fs::canonicalize(dir).map_err(|e| Error::Source { path: dir.to_path_buf(), source: e })?;
+            let store: Arc<dyn ObjectStore> = Arc::new(object_store::local::LocalFileSystem::new());
+            let prefix = Path::from_filesystem_path(&abs).map_err(|e| Error::Config(format!("lake folder {}: {e}", abs.display())))?;
+            Ok(Self { url: format!("file:///{}/", prefix.as_ref()), store, prefix })
+        }
+    }
+
+    fn store_url(&self) -> Result<ObjectStoreUrl> {
+        let end = self.url.find("://").map(|i| i + 3).unwrap_or(0);
+        let authority_end = self.url[end..].find('/').map_or(self.url.len(), |i| end + i);
+        ObjectStoreUrl::parse(&self.url[..authority_end]).map_err(|e| Error::Config(format!("lake {}: {e}", self.url)))
+    }
+
+    /// The `dt=` partitions of a table present in the lake (sorted).
+    ///
+    /// # Errors
+    /// A failing listing.
+    pub async fn partitions(&self, table: &str) -> Result<Vec<String>> {
+        let prefix = self.prefix.clone().join(table);
+        let listing = match self.store.list_with_delimiter(Some(&prefix)).await {
+            Ok(l) => l,
+            Err(object_store::Error::NotFound { .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(Error::List { location: format!("{}{table}/", self.url), source: e }),
+        };
+        let mut days: Vec<String> = listing
+            .common_prefixes
+            .iter()
+            .filter_map(|p| p.filename().and_then(|f| f.strip_prefix("dt=")).map(str::to_string))
+            .collect();
+        days.sort();
+        Ok(days)
+    }
+}
+
+/// Registers the lake's tables on `ctx` as `<prefix><table>` (`lake_cloudtrail`, or
+/// `cloudtrail` for ad-hoc SQL).
+///
+/// # Errors
+/// DataFusion refusing a table (a bad URL).
+pub fn register_lake(ctx: &SessionContext, lake: &LakeLocation, name_prefix: &str) -> Result<()> {
+    ctx.register_object_store(lake.store_url()?.as_ref(), lake.store.clone());
+    for (table, schema, _) in lake_tables() {
+        let url = format!("{}{table}/", lake.url);
+        let table_url = ListingTableUrl::parse(&url).map_err(|e| Error::Config(format!("lake table {url}: {e}")))?;
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension(".parquet")
+            .with_table_partition_cols(vec![(PARTITION_COLUMN.to_string(), DataType::Utf8)]);
+        let config = ListingTableConfig::new(table_url).with_listing_options(options).with_schema(schema);
+        let provider = ListingTable::try_new(config).map_err(|e| Error::Config(format!("lake table {url}: {e}")))?;
+        ctx.register_table(format!("{name_prefix}{table}"), Arc::new(provider))
+            .map_err(|e| Error::Config(format!("lake table {url}: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Lake tables held in memory (detection fixtures, tests).
+#[derive(Debug, Default, Clone)]
+pub struct MemoryLake {
+    pub cloudtrail: Vec<RecordBatch>,
+    pub s3_access: Vec<RecordBatch>,
+}
+
+impl MemoryLake {
+    /// The UTC days of rows in the tables (sorted, unique).
+    pub fn days(&self) -> Vec<i64> {
+        let mut days = Vec::new();
+        for (batches, table) in [(&self.cloudtrail, Table::CloudTrail), (&self.s3_access, Table::S3Access)] {
+            for b in batches {
+                if let Some(ts) = b.column_by_name(table.time_column()) {
+                    let ts = ts.as_primitive::<arrow::datatypes::TimestampMillisecondType>();
+                    days.extend(ts.iter().flatten().map(day_of_ms));
+                }
+            }
+        }
+        days.sort_unstable();
+        days.dedup();
+        days
+    }
+}
+
+/// Registers `lake_cloudtrail`, `lake_s3_access` and an empty `lake_findings` from memory.
+///
+/// # Errors
+/// Batches that do not match the table schemas.
+pub fn register_memory(ctx: &SessionContext, lake: &MemoryLake) -> Result<()> {
+    for (table, schema, ts) in lake_tables() {
+        let batches = match table {
+            "cloudtrail" => &lake.cloudtrail[..],
+            "s3_access" => &lake.s3_access[..],
+            _ => &[],
+        };
+        let with_dt_schema = with_partition_column(&schema);
+        let mut parts = Vec::with_capacity(batches.len());
+        for b in batches {
+            parts.push(add_dt(b, ts, &with_dt_schema)?);
+        }
+        let provider = MemTable::try_new(with_dt_schema, vec![parts])
+            .map_err(|e| Error::Config(format!("memory table {table}: {e}")))?;
+        ctx.register_table(format!("lake_{table}"), Arc::new(provider))
+            .map_err(|e| Error::Config(format!("memory table {table}: {e}")))?;
+    }
+    Ok(())
+}
+
+fn with_partition_column(schema: &SchemaRef) -> SchemaRef {
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new(PARTITION_COLUMN, DataType::Utf8, true));
+    Arc::new(Schema::new(fields))
+}
+
+fn add_dt(batch: &RecordBatch, ts: &str, schema: &SchemaRef) -> Result<RecordBatch> {
+    let times = batch
+        .column_by_name(ts)
+        .ok_or_else(|| Error::Config(format!("memory batch has no {ts} column")))?
+        .as_primitive::<arrow::datatypes::TimestampMillisecondType>();
+    let dt: StringArray = (0..times.len())
+        .map(|i| Some(if times.is_null(i) { NULL_PARTITION.to_string() } else { format_day(day_of_ms(times.value(i))) }))
+        .collect();
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    columns.push(Arc::new(dt));
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+/// The first and last UTC day of a run window.
+pub fn window_days(window: &RunWindow) -> (i64, i64) {
+    (day_of_ms(window.start_ms), day_of_ms(window.end_ms - 1))
+}
+
+/// Creates the per-run views over the `lake_*` tables.
+///
+/// # Errors
+/// DataFusion refusing a view (a bug).
+pub async fn register_windows(ctx: &SessionContext, window: &RunWindow, history_days: i64) -> Result<()> {
+    let (first, last) = window_days(window);
+    let (first, last, history_first) = (format_day(first), format_day(last), format_day(day_of_ms(window.start_ms) - history_days));
+    for table in ["cloudtrail", "s3_access"] {
+        for (view, lo, hi) in [
+            (table.to_string(), format!("dt >= '{first}'"), format!("dt <= '{last}'")),
+            (format!("{table}_history"), format!("dt >= '{history_first}'"), format!("dt < '{first}'")),
+        ] {
+            let sql = format!("CREATE OR REPLACE VIEW {view} AS SELECT * FROM lake_{table} WHERE {lo} AND {hi}");
+            ctx.sql(&sql)
+                .await
+                .map_err(|e| Error::Config(format!("view {view}: {e}")))?
+                .collect()
+                .await
+                .map_err(|e| Error::Config(format!("view {view}: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
+/// Days with data in `days` (sorted `YYYY-MM-DD` or day numbers) before the window and within the history.
+pub fn history_days_available(window: &RunWindow, history_days: i64, days: impl IntoIterator<Item = i64>) -> i64 {
+    let first = day_of_ms(window.start_ms);
+    let mut seen: Vec<i64> = days.into_iter().filter(|d| *d < first && *d >= first - history_days).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len() as i64
+}
+
+/// Day numbers of `YYYY-MM-DD` partition names (others skipped).
+pub fn partition_days(names: &[String]) -> Vec<i64> {
+    names
+        .iter()
+        .filter_map(|n| {
+            let b = n.as_bytes();
+            if b.len() != 10 {
+                return None;
+            }
+            let y = n.get(0..4)?.parse().ok()?;
+            let m = n.get(5..7)?.parse().ok()?;
+            let d = n.get(8..10)?.parse().ok()?;
+            Some(crate::decode::time::days_from_civil(y, m, d))
+        })
+        .collect()
+}
+
+/// Lists a lake's files of one table (for tests and tools).
+///
+/// # Errors
+/// A failing listing.
+pub async fn list_files(lake: &LakeLocation, table: &str) -> Result<Vec<String>> {
+    let prefix = lake.prefix.clone().join(table);
+    let mut out = Vec::new();
+    let mut stream = lake.store.list(Some(&prefix));
+    while let Some(item) = stream.next().await {
+        let meta = item.map_err(|e| Error::List { location: format!("{}{table}/", lake.url), source: e })?;
+        out.push(meta.location.to_string());
+    }
+    out.sort();
+    Ok(out)
+}

@@ -1,0 +1,493 @@
+//! Phase 2: the detection pack over the lake, with DataFusion.
+//!
+//! ```text
+//!  lake tables (lake_cloudtrail, lake_s3_access: Parquet listing tables, or memory)
+//!    -> views for one run: cloudtrail / s3_access (the run's days) and
+//!       cloudtrail_history / s3_access_history (the N days before)
+//!    + th_* tables from the site config ([`config`]) + Trino functions ([`udf`])
+//!  queries/<table>/<id>.sql -> the findings contract -> finding ids, metadata
+//!    -> findings Parquet (`<lake>/findings/dt=YYYY-MM-DD/`) + a terminal summary
+//! ```
+//! Every query is planned before any data is read, so a broken query stops the run at
+//! startup with its file name. A query's result must have exactly the contract columns
+//! ([`CONTRACT`]); the engine casts them, adds the detection's metadata and a finding id
+//! that depends only on the finding (same input, same id), and merges rows with the
+//! same id. Findings already in the lake (same id) are not written again.
+
+pub mod config;
+pub mod fixtures;
+pub mod jsonpath;
+pub mod lake;
+pub mod pack;
+pub mod runner;
+pub mod udf;
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, Int64Array, ListBuilder, MapArray, RecordBatch, StringArray,
+    StringBuilder, TimestampMillisecondArray,
+};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+
+pub use config::{RunWindow, SiteConfig};
+pub use pack::{Detection, DetectionSet, Severity};
+
+use crate::decode::schema::timestamp_type;
+use crate::error::{Error, Result};
+
+/// The columns every detection returns, with their types.
+pub const CONTRACT: &[(&str, &str)] = &[
+    ("window_start", "timestamp"),
+    ("window_end", "timestamp"),
+    ("account_id", "varchar"),
+    ("region", "varchar"),
+    ("principal_arn", "varchar"),
+    ("source_ip", "varchar"),
+    ("user_agent", "varchar"),
+    ("event_count", "bigint"),
+    ("event_ids", "array(varchar)"),
+    ("resource", "varchar"),
+    ("evidence", "map(varchar, varchar)"),
+];
+
+/// Event ids kept per finding (the count is always complete).
+pub const MAX_EVENT_IDS: usize = 100;
+
+/// The `findings` table schema (without the `dt` partition, the UTC day of `window_start`).
+pub fn findings_schema() -> SchemaRef {
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        let s = |n: &str| Field::new(n, DataType::Utf8, true);
+        Arc::new(Schema::new(vec![
+            Field::new("finding_id", DataType::Utf8, false),
+            Field::new("detection_id", DataType::Utf8, false),
+            Field::new("title", DataType::Utf8, false),
+            Field::new("severity", DataType::Utf8, false),
+            s("technique"),
+            s("guidance"),
+            Field::new("window_start", timestamp_type(), true),
+            Field::new("window_end", timestamp_type(), true),
+            s("account_id"),
+            s("region"),
+            s("principal_arn"),
+            s("source_ip"),
+            s("user_agent"),
+            Field::new("event_count", DataType::Int64, false),
+            Field::new(
+                "event_ids",
+                DataType::List(Arc::new(Field::new("element", DataType::Utf8, true))),
+                true,
+            ),
+            s("resource"),
+            s("evidence"),
+        ]))
+    });
+    SCHEMA.clone()
+}
+
+/// One finding, as written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    pub finding_id: String,
+    pub detection_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub technique: String,
+    pub guidance: String,
+    pub window_start_ms: Option<i64>,
+    pub window_end_ms: Option<i64>,
+    pub account_id: Option<String>,
+    pub region: Option<String>,
+    pub principal_arn: Option<String>,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub event_count: i64,
+    /// Sorted, unique, at most [`MAX_EVENT_IDS`].
+    pub event_ids: Vec<String>,
+    pub resource: Option<String>,
+    /// A JSON object (keys sorted).
+    pub evidence: String,
+}
+
+/// A DataFusion session with the Trino functions registered.
+pub fn new_context(threads: usize) -> SessionContext {
+    let mut config = SessionConfig::new()
+        .with_target_partitions(threads.max(1))
+        .with_information_schema(true);
+    let options = config.options_mut();
+    // Decode the filter columns first and the wide JSON columns only for matching rows.
+    options.execution.parquet.pushdown_filters = true;
+    options.execution.parquet.reorder_filters = true;
+    let ctx = SessionContext::new_with_config(config);
+    udf::register(&ctx);
+    ctx
+}
+
+/// Plans every detection against empty tables and the default config: a query that
+/// cannot plan stops the run here, before anything is read, naming its file.
+///
+/// # Errors
+/// [`Error::Detection`] for the first query that fails to plan or breaks the contract.
+pub async fn check_plans(set: &DetectionSet, config: &SiteConfig) -> Result<()> {
+    let ctx = new_context(1);
+    lake::register_memory(&ctx, &lake::MemoryLake::default())?;
+    let window = RunWindow { start_ms: 0, end_ms: 86_400_000, history_days_available: 0 };
+    lake::register_windows(&ctx, &window, config.history.days).await?;
+    config.register(&ctx, &window)?;
+    for d in &set.detections {
+        let df = ctx.sql(&d.sql).await.map_err(|e| plan_error(d, &e))?;
+        check_contract(d, df.schema().as_arrow())?;
+        df.create_physical_plan().await.map_err(|e| plan_error(d, &e))?;
+    }
+    Ok(())
+}
+
+fn plan_error(d: &Detection, e: &datafusion::error::DataFusionError) -> Error {
+    Error::Detection { file: d.path.clone(), reason: e.to_string() }
+}
+
+fn check_contract(d: &Detection, schema: &Schema) -> Result<()> {
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let missing: Vec<&str> = CONTRACT.iter().map(|(n, _)| *n).filter(|n| !names.contains(n)).collect();
+    let extra: Vec<&str> = names.iter().copied().filter(|n| !CONTRACT.iter().any(|(c, _)| c == n)).collect();
+    if !missing.is_empty() || !extra.is_empty() {
+        return Err(Error::Detection {
+            file: d.path.clone(),
+            reason: format!(
+                "the SELECT must return exactly the findings columns; missing [{}], unexpected [{}]",
+                missing.join(", "),
+                extra.join(", ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// What one detection run found.
+#[derive(Debug, Default)]
+pub struct DetectReport {
+    /// Every finding of the run (merged by id), sorted by severity (highest first), detection, time.
+    pub findings: Vec<Finding>,
+    /// Detections that ran.
+    pub num_detections: usize,
+    /// History rules that were silent because the lake holds too little history.
+    pub waiting_for_history: Vec<String>,
+    pub elapsed_seconds: f64,
+}
+
+/// Runs `set` on a context whose lake tables, views and config tables are registered.
+///
+/// # Errors
+/// [`Error::Detection`] naming the query that failed.
+pub async fn run(ctx: &SessionContext, set: &DetectionSet, window: &RunWindow, config: &SiteConfig) -> Result<DetectReport> {
+    let started = std::time::Instant::now();
+    let enough_history = window.history_days_available >= config.history.min_days;
+    let mut waiting = Vec::new();
+    let mut runnable = Vec::new();
+    for d in &set.detections {
+        if d.uses_history() && !enough_history {
+            waiting.push(d.id.clone());
+        } else {
+            runnable.push(d);
+        }
+    }
+    // A few queries at once: small ones overlap, big ones share the cores.
+    let results: Vec<Result<Vec<Finding>>> = futures::stream::iter(runnable.iter().map(|d| run_one(ctx, d)))
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let mut by_id: BTreeMap<String, Finding> = BTreeMap::new();
+    for result in results {
+        for f in result? {
+            merge_into(&mut by_id, f);
+        }
+    }
+    let mut findings: Vec<Finding> = by_id.into_values().collect();
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.detection_id.cmp(&b.detection_id))
+            .then_with(|| a.window_start_ms.cmp(&b.window_start_ms))
+            .then_with(|| a.finding_id.cmp(&b.finding_id))
+    });
+    Ok(DetectReport {
+        findings,
+        num_detections: runnable.len(),
+        waiting_for_history: waiting,
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn merge_into(by_id: &mut BTreeMap<String, Finding>, f: Finding) {
+    match by_id.get_mut(&f.finding_id) {
+        None => {
+            by_id.insert(f.finding_id.clone(), f);
+        }
+        Some(existing) => {
+            existing.event_count += f.event_count;
+            existing.event_ids.extend(f.event_ids);
+            existing.event_ids.sort();
+            existing.event_ids.dedup();
+            existing.event_ids.truncate(MAX_EVENT_IDS);
+        }
+    }
+}
+
+async fn run_one(ctx: &SessionContext, d: &Detection) -> Result<Vec<Finding>> {
+    let df = ctx.sql(&d.sql).await.map_err(|e| plan_error(d, &e))?;
+    check_contract(d, df.schema().as_arrow())?;
+    let batches = df.collect().await.map_err(|e| plan_error(d, &e))?;
+    let mut out = Vec::new();
+    for batch in &batches {
+        findings_of(d, batch, &mut out).map_err(|e| Error::Detection { file: d.path.clone(), reason: e })?;
+    }
+    Ok(out)
+}
+
+fn column(batch: &RecordBatch, name: &str, to: &DataType) -> std::result::Result<ArrayRef, String> {
+    let a = batch.column_by_name(name).ok_or_else(|| format!("no column {name}"))?;
+    if a.data_type() == to {
+        return Ok(a.clone());
+    }
+    cast(a, to).map_err(|e| format!("column {name} ({}) cannot be read as {to}: {e}", a.data_type()))
+}
+
+fn findings_of(d: &Detection, batch: &RecordBatch, out: &mut Vec<Finding>) -> std::result::Result<(), String> {
+    let ts = |name| -> std::result::Result<TimestampMillisecondArray, String> {
+        Ok(column(batch, name, &timestamp_type())?.as_primitive().clone())
+    };
+    let text = |name| -> std::result::Result<StringArray, String> { Ok(column(batch, name, &DataType::Utf8)?.as_string::<i32>().clone()) };
+    let (start, end) = (ts("window_start")?, ts("window_end")?);
+    let (account, region, principal, ip, agent, resource) =
+        (text("account_id")?, text("region")?, text("principal_arn")?, text("source_ip")?, text("user_agent")?, text("resource")?);
+    let count: Int64Array = column(batch, "event_count", &DataType::Int64)?.as_primitive().clone();
+    let list_type = DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
+    let ids_col = column(batch, "event_ids", &list_type)?;
+    let ids = ids_col.as_list::<i32>();
+    let evidence_col = batch.column_by_name("evidence").ok_or("no column evidence")?;
+    let evidence: Option<&MapArray> = evidence_col.as_map_opt();
+    if evidence.is_none() && evidence_col.data_type() != &DataType::Null {
+        return Err(format!("column evidence must be a map(varchar, varchar), got {}", evidence_col.data_type()));
+    }
+    let opt = |a: &StringArray, i: usize| (!a.is_null(i)).then(|| a.value(i).to_string());
+    for i in 0..batch.num_rows() {
+        let mut event_ids: Vec<String> = Vec::new();
+        if !ids.is_null(i) {
+            let v = ids.value(i);
+            let v = v.as_string::<i32>();
+            event_ids.extend(v.iter().flatten().map(str::to_string));
+        }
+        event_ids.sort();
+        event_ids.dedup();
+        event_ids.truncate(MAX_EVENT_IDS);
+        let evidence_json = match evidence {
+            Some(m) if !m.is_null(i) => map_to_json(m, i)?,
+            _ => "{}".to_string(),
+        };
+        let mut f = Finding {
+            finding_id: String::new(),
+            detection_id: d.id.clone(),
+            title: d.title.clone(),
+            severity: d.severity,
+            technique: d.technique.clone(),
+            guidance: d.guidance.join(","),
+            window_start_ms: (!start.is_null(i)).then(|| start.value(i)),
+            window_end_ms: (!end.is_null(i)).then(|| end.value(i)),
+            account_id: opt(&account, i),
+            region: opt(&region, i),
+            principal_arn: opt(&principal, i),
+            source_ip: opt(&ip, i),
+            user_agent: opt(&agent, i),
+            event_count: if count.is_null(i) { 0 } else { count.value(i) },
+            event_ids,
+            resource: opt(&resource, i),
+            evidence: evidence_json,
+        };
+        f.finding_id = finding_id(&f);
+        out.push(f);
+    }
+    Ok(())
+}
+
+/// A map row as a JSON object with sorted keys (values are strings or null).
+fn map_to_json(m: &MapArray, i: usize) -> std::result::Result<String, String> {
+    let entries = m.value(i);
+    let keys = cast(entries.column(0), &DataType::Utf8).map_err(|e| e.to_string())?;
+    let values = cast(entries.column(1), &DataType::Utf8).map_err(|e| format!("evidence values must be varchar: {e}"))?;
+    let (keys, values) = (keys.as_string::<i32>(), values.as_string::<i32>());
+    let mut object = BTreeMap::new();
+    for j in 0..keys.len() {
+        let v = (!values.is_null(j)).then(|| values.value(j).to_string());
+        object.insert(keys.value(j).to_string(), v);
+    }
+    serde_json::to_string(&object).map_err(|e| e.to_string())
+}
+
+/// The finding's identity: the detection, the window and who/where/what. Not the event
+/// ids, so a finding that gains late events keeps its id.
+pub fn finding_id(f: &Finding) -> String {
+    let mut h = Sha256::new();
+    let opt = |s: &Option<String>| s.clone().unwrap_or_else(|| "\u{0}".into());
+    for part in [
+        f.detection_id.clone(),
+        f.window_start_ms.map_or("-".into(), |v| v.to_string()),
+        f.window_end_ms.map_or("-".into(), |v| v.to_string()),
+        opt(&f.account_id),
+        opt(&f.region),
+        opt(&f.principal_arn),
+        opt(&f.source_ip),
+        opt(&f.resource),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0x1f]);
+    }
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Findings as one record batch of [`findings_schema`].
+///
+/// # Errors
+/// Only on an internal schema mismatch.
+pub fn findings_batch(findings: &[Finding]) -> Result<RecordBatch> {
+    let s = |f: &dyn Fn(&Finding) -> Option<String>| -> ArrayRef { Arc::new(findings.iter().map(f).collect::<StringArray>()) };
+    let ts = |f: &dyn Fn(&Finding) -> Option<i64>| -> ArrayRef {
+        Arc::new(findings.iter().map(f).collect::<TimestampMillisecondArray>().with_timezone("UTC"))
+    };
+    let mut ids = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new("element", DataType::Utf8, true)));
+    for f in findings {
+        for id in &f.event_ids {
+            ids.values().append_value(id);
+        }
+        ids.append(true);
+    }
+    let columns: Vec<ArrayRef> = vec![
+        s(&|f| Some(f.finding_id.clone())),
+        s(&|f| Some(f.detection_id.clone())),
+        s(&|f| Some(f.title.clone())),
+        s(&|f| Some(f.severity.as_str().to_string())),
+        s(&|f| Some(f.technique.clone())),
+        s(&|f| Some(f.guidance.clone())),
+        ts(&|f| f.window_start_ms),
+        ts(&|f| f.window_end_ms),
+        s(&|f| f.account_id.clone()),
+        s(&|f| f.region.clone()),
+        s(&|f| f.principal_arn.clone()),
+        s(&|f| f.source_ip.clone()),
+        s(&|f| f.user_agent.clone()),
+        Arc::new(findings.iter().map(|f| f.event_count).collect::<Int64Array>()),
+        Arc::new(ids.finish()),
+        s(&|f| f.resource.clone()),
+        s(&|f| Some(f.evidence.clone())),
+    ];
+    Ok(RecordBatch::try_new(findings_schema(), columns)?)
+}
+
+/// Ids of findings already in the lake's `findings` table for the run's days.
+///
+/// # Errors
+/// A failing read of the findings table.
+pub async fn existing_finding_ids(ctx: &SessionContext, window: &RunWindow) -> Result<HashSet<String>> {
+    if !ctx.table_exist("lake_findings").unwrap_or(false) {
+        return Ok(HashSet::new());
+    }
+    let (first, last) = lake::window_days(window);
+    // Findings of a run lie in its days; a window may start the day before (late events).
+    let sql = format!(
+        "SELECT finding_id FROM lake_findings WHERE dt >= '{}' AND dt <= '{}'",
+        crate::decode::time::format_day(first - 1),
+        crate::decode::time::format_day(last)
+    );
+    let batches = ctx
+        .sql(&sql)
+        .await
+        .map_err(|e| Error::Detection { file: "findings table".into(), reason: e.to_string() })?
+        .collect()
+        .await
+        .map_err(|e| Error::Detection { file: "findings table".into(), reason: e.to_string() })?;
+    let mut ids = HashSet::new();
+    for b in batches {
+        let col = b.column(0).as_string::<i32>();
+        ids.extend(col.iter().flatten().map(str::to_string));
+    }
+    Ok(ids)
+}
+
+/// The terminal summary: findings by severity, then rule, with counts and top principals.
+pub fn summary_table(report: &DetectReport) -> String {
+    use std::fmt::Write as _;
+    let mut rows: Vec<(Severity, String, String, usize, BTreeMap<String, usize>)> = Vec::new();
+    for f in &report.findings {
+        let p = f.principal_arn.clone().unwrap_or_else(|| "-".into());
+        match rows.iter_mut().find(|r| r.1 == f.detection_id) {
+            Some(r) => {
+                r.3 += 1;
+                *r.4.entry(p).or_default() += 1;
+            }
+            None => rows.push((f.severity, f.detection_id.clone(), f.title.clone(), 1, BTreeMap::from([(p, 1)]))),
+        }
+    }
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "detections: {} ran, {} findings{}",
+        report.num_detections,
+        report.findings.len(),
+        if report.waiting_for_history.is_empty() {
+            String::new()
+        } else {
+            format!(", {} history rules waiting for enough history", report.waiting_for_history.len())
+        }
+    );
+    if rows.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "  {:<9} {:<44} {:>6}  top principals", "severity", "detection", "count");
+    for (severity, id, _title, n, principals) in rows {
+        let mut top: Vec<(String, usize)> = principals.into_iter().collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let top: Vec<String> = top.into_iter().take(3).map(|(p, n)| format!("{p} ({n})")).collect();
+        let _ = writeln!(out, "  {:<9} {:<44} {:>6}  {}", severity.as_str(), id, n, top.join(", "));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finding_id_ignores_event_ids_and_metadata_order() {
+        let mut f = Finding {
+            finding_id: String::new(),
+            detection_id: "d".into(),
+            title: "t".into(),
+            severity: Severity::High,
+            technique: "-".into(),
+            guidance: "G1".into(),
+            window_start_ms: Some(1),
+            window_end_ms: Some(2),
+            account_id: Some("1".into()),
+            region: None,
+            principal_arn: Some("arn".into()),
+            source_ip: None,
+            user_agent: None,
+            event_count: 1,
+            event_ids: vec!["a".into()],
+            resource: None,
+            evidence: "{}".into(),
+        };
+        let id = finding_id(&f);
+        f.event_ids.push("b".into());
+        f.event_count = 2;
+        assert_eq!(finding_id(&f), id);
+        f.region = Some("".into());
+        assert_ne!(finding_id(&f), id, "null and empty differ");
+    }
+}

@@ -1,0 +1,137 @@
+//! One detection run over a lake: plan, read the run's days (and history), write the
+//! new findings under `<lake>/findings/dt=YYYY-MM-DD/` and a record under `_runs/`.
+
+use std::sync::Arc;
+
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+
+use super::config::{RunWindow, SiteConfig};
+use super::lake::{self, LakeLocation};
+use super::{DetectReport, DetectionSet};
+use crate::error::{Error, Result};
+use crate::pipeline::DayRange;
+use crate::sink::{SinkOptions, TableWriter, WrittenFile};
+use crate::store::S3Options;
+
+/// Everything a detection run needs.
+#[derive(Clone)]
+pub struct DetectOptions {
+    /// The lake: a folder or `s3://bucket/prefix`.
+    pub lake: String,
+    pub s3: S3Options,
+    /// The UTC days the run covers.
+    pub days: DayRange,
+    pub config: SiteConfig,
+    pub set: DetectionSet,
+    pub threads: usize,
+    /// Write new findings to the lake (off: only report them).
+    pub write: bool,
+    /// Names the findings files and the run record.
+    pub run_id: String,
+    /// Where findings are written (a store rooted at the lake); opened from `lake` when `None`.
+    pub out_store: Option<Arc<dyn ObjectStore>>,
+}
+
+/// A finished detection run.
+#[derive(Debug)]
+pub struct DetectOutcome {
+    pub report: DetectReport,
+    /// Findings of the run that were not in the lake before (and were written).
+    pub new_findings: usize,
+    pub files: Vec<WrittenFile>,
+    pub window: RunWindow,
+    /// Days of history the history rules wait for.
+    pub min_history_days: i64,
+}
+
+#[derive(serde::Serialize)]
+struct DetectRecord<'a> {
+    run_id: &'a str,
+    command: &'static str,
+    version: &'static str,
+    days: [String; 2],
+    detections_run: usize,
+    waiting_for_history: &'a [String],
+    history_days_available: i64,
+    findings: usize,
+    new_findings: usize,
+    elapsed_seconds: f64,
+    files: &'a [WrittenFile],
+}
+
+/// Runs the pack over the lake for `options.days`.
+///
+/// # Errors
+/// A query that fails to plan or run (naming its file), an unreadable lake, a failed write.
+pub fn detect_lake(options: &DetectOptions) -> Result<DetectOutcome> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(options.threads.max(1))
+        .thread_name("trailhound-detect")
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Pipeline(format!("starting the detection runtime: {e}")))?;
+    let config = &options.config;
+    runtime.block_on(super::check_plans(&options.set, config))?;
+    let location = LakeLocation::open(&options.lake, &options.s3)?;
+    let mut window = RunWindow {
+        start_ms: options.days.first * 86_400_000,
+        end_ms: (options.days.last + 1) * 86_400_000,
+        history_days_available: 0,
+    };
+    let (report, existing) = runtime.block_on(async {
+        let mut history_days = Vec::new();
+        for table in ["cloudtrail", "s3_access"] {
+            history_days.extend(lake::partition_days(&location.partitions(table).await?));
+        }
+        window.history_days_available = lake::history_days_available(&window, config.history.days, history_days);
+        let ctx = super::new_context(options.threads);
+        lake::register_lake(&ctx, &location, "lake_")?;
+        lake::register_windows(&ctx, &window, config.history.days).await?;
+        config.register(&ctx, &window)?;
+        let report = super::run(&ctx, &options.set, &window, config).await?;
+        let existing = super::existing_finding_ids(&ctx, &window).await?;
+        Ok::<_, Error>((report, existing))
+    })?;
+
+    let new: Vec<super::Finding> = report.findings.iter().filter(|f| !existing.contains(&f.finding_id)).cloned().collect();
+    let mut files = Vec::new();
+    if options.write {
+        let store = match &options.out_store {
+            Some(s) => s.clone(),
+            None => crate::pipeline::open_lake_store(&options.lake, &options.s3)?,
+        };
+        if !new.is_empty() {
+            let mut writer = TableWriter::try_new(
+                store.clone(),
+                "findings",
+                &options.run_id,
+                super::findings_schema(),
+                "window_start",
+                SinkOptions::default(),
+                runtime.handle().clone(),
+            )?;
+            writer.push(super::findings_batch(&new)?)?;
+            files = writer.finish()?;
+        }
+        let record = DetectRecord {
+            run_id: &options.run_id,
+            command: "detect",
+            version: env!("CARGO_PKG_VERSION"),
+            days: [crate::decode::time::format_day(options.days.first), crate::decode::time::format_day(options.days.last)],
+            detections_run: report.num_detections,
+            waiting_for_history: &report.waiting_for_history,
+            history_days_available: window.history_days_available,
+            findings: report.findings.len(),
+            new_findings: new.len(),
+            elapsed_seconds: report.elapsed_seconds,
+            files: &files,
+        };
+        let key = format!("_runs/{}.detect.json", options.run_id);
+        let body = serde_json::to_vec_pretty(&record).map_err(|e| Error::Manifest { location: key.clone(), source: e })?;
+        runtime
+            .block_on(store.put(&Path::from(key.as_str()), PutPayload::from(body)))
+            .map_err(|e| Error::Output { location: key, source: e })?;
+    }
+    Ok(DetectOutcome { report, new_findings: new.len(), files, window, min_history_days: config.history.min_days })
+}

@@ -1,0 +1,174 @@
+//! The detection pack: functions, plans, fixtures, guidance coverage, the Trino functions.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
+
+use arrow::array::{Array, AsArray};
+use datafusion::sql::sqlparser::ast::{visit_expressions, Expr};
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+use trailhound::detect::{self, DetectionSet, SiteConfig};
+
+use crate::repo;
+
+/// Trino (Athena engine v3) functions with the same meaning in DataFusion's built-ins.
+const SAME_IN_BOTH: &[&str] = &[
+    "lower", "upper", "coalesce", "count", "min", "max", "sum", "avg", "array_agg", "date_trunc",
+    "regexp_like", "split_part", "strpos", "starts_with", "length", "substr", "concat", "nullif",
+    "cardinality", "array_join", "map", "approx_distinct", "trim", "replace", "greatest", "least",
+    "abs", "round", "floor", "reverse", "lpad", "rpad", "element_at",
+];
+
+/// Every name above and in `trailhound::detect::udf::REGISTERED` is a Trino function
+/// (https://trino.io/docs/current/functions/list.html); checked by hand when added.
+const TRINO: &[&str] = &[
+    "lower", "upper", "coalesce", "count", "min", "max", "sum", "avg", "array_agg", "date_trunc",
+    "regexp_like", "split_part", "strpos", "starts_with", "length", "substr", "concat", "nullif",
+    "cardinality", "array_join", "map", "approx_distinct", "trim", "replace", "greatest", "least",
+    "abs", "round", "floor", "reverse", "lpad", "rpad", "element_at", "json_extract_scalar",
+    "json_extract", "json_array_length", "json_format", "from_iso8601_timestamp", "to_iso8601",
+    "at_timezone", "hour", "day_of_week", "from_base64", "from_utf8",
+];
+
+fn functions_of(sql: &str) -> BTreeSet<String> {
+    let statements = Parser::parse_sql(&GenericDialect {}, sql).expect("detection SQL parses");
+    let mut names = BTreeSet::new();
+    let _ = visit_expressions(&statements, |e: &Expr| {
+        if let Expr::Function(f) = e {
+            names.insert(f.name.to_string().to_lowercase());
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    names
+}
+
+#[test]
+fn pack_uses_only_trino_functions_that_trailhound_provides() {
+    let set = DetectionSet::builtin().expect("pack");
+    let mut problems = Vec::new();
+    let mut used: BTreeMap<String, usize> = BTreeMap::new();
+    for d in &set.detections {
+        for name in functions_of(&d.sql) {
+            *used.entry(name.clone()).or_default() += 1;
+            let ours = detect::udf::REGISTERED.contains(&name.as_str());
+            let same = SAME_IN_BOTH.contains(&name.as_str());
+            if !TRINO.contains(&name.as_str()) || !(ours || same) {
+                problems.push(format!("{}: {name}", d.path));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "functions that are not Trino functions trailhound provides: {problems:?}");
+    assert!(used.contains_key("json_extract_scalar"), "the inventory saw the pack's functions: {used:?}");
+    // The test itself must catch a function that is not Trino's.
+    assert!(functions_of("SELECT date_bin(INTERVAL '1' HOUR, t) FROM x").contains("date_bin"));
+    assert!(!TRINO.contains(&"date_bin"));
+}
+
+#[test]
+fn pack_plans_and_covers_every_guidance_item() {
+    let set = DetectionSet::builtin().expect("pack");
+    assert!(set.detections.len() >= 40, "the pack has {} rules", set.detections.len());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(detect::check_plans(&set, &SiteConfig::default())).expect("every query plans");
+    for g in 1..=16 {
+        let item = format!("G{g}");
+        assert!(
+            set.detections.iter().any(|d| d.guidance.contains(&item)),
+            "no detection enforces guidance item {item}"
+        );
+    }
+    for d in &set.detections {
+        assert!(d.path.starts_with(&format!("queries/{}/", d.table)));
+        assert!(["cloudtrail", "s3_access"].contains(&d.table.as_str()), "{}", d.path);
+    }
+}
+
+#[test]
+fn every_detection_has_fixtures_and_every_fixture_a_detection() {
+    let set = DetectionSet::builtin().expect("pack");
+    let dir = repo().join("testdata/detections");
+    let ids: BTreeSet<String> = set.detections.iter().map(|d| d.id.clone()).collect();
+    for id in &ids {
+        let has = |stem: &str| ["json", "log"].iter().any(|ext| dir.join(id).join(format!("{stem}.{ext}")).is_file());
+        assert!(has("fire") && has("near-miss"), "{id} needs testdata/detections/{id}/fire.* and near-miss.*");
+    }
+    for entry in std::fs::read_dir(&dir).expect("fixtures dir") {
+        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        if name.ends_with(".md") {
+            continue;
+        }
+        assert!(ids.contains(&name), "testdata/detections/{name} belongs to no detection");
+    }
+}
+
+#[test]
+fn every_detection_fires_on_its_fixtures_and_not_on_near_misses() {
+    let set = DetectionSet::builtin().expect("pack");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let outcomes = runtime
+        .block_on(detect::fixtures::run_fixtures(&set, &repo().join("testdata/detections"), &SiteConfig::default()))
+        .expect("fixtures run");
+    let failed: Vec<String> = outcomes
+        .iter()
+        .filter(|o| !o.failures.is_empty())
+        .map(|o| format!("{}: {}", o.id, o.failures.join("; ")))
+        .collect();
+    assert!(failed.is_empty(), "{} rules failed their fixtures:\n{}", failed.len(), failed.join("\n"));
+    assert_eq!(outcomes.len(), set.detections.len());
+}
+
+/// A fixture runner that cannot fail proves nothing: a rule that fires on everything
+/// must fail on its near misses, and one that never fires on its fire events.
+#[test]
+fn fixture_runner_catches_broken_rules() {
+    let good = DetectionSet::builtin().expect("pack").select(&["sagemaker_notebook_direct_internet".into()]).expect("rule");
+    let mut always = good.clone();
+    always.detections[0].sql = always.detections[0].sql.replace("WHERE eventsource = 'sagemaker.amazonaws.com'", "WHERE eventid IS NOT NULL OR eventsource = 'x'");
+    let mut never = good.clone();
+    never.detections[0].sql = never.detections[0].sql.replace("WHERE eventsource = 'sagemaker.amazonaws.com'", "WHERE 1 = 0 AND eventsource = 'x'");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let dir = repo().join("testdata/detections");
+    for (set, says) in [(always, "near-miss"), (never, "fire: no finding")] {
+        let o = runtime.block_on(detect::fixtures::run_fixtures(&set, &dir, &SiteConfig::default())).expect("run");
+        assert!(o[0].failures.iter().any(|f| f.contains(says)), "{:?}", o[0].failures);
+    }
+}
+
+fn query(sql: &str) -> Vec<arrow::array::RecordBatch> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let ctx = detect::new_context(1);
+        ctx.sql(sql).await.expect("plans").collect().await.expect("runs")
+    })
+}
+
+#[test]
+fn trino_functions_behave_like_trino_in_sql() {
+    let b = query(
+        "SELECT json_extract_scalar('{\"a\":{\"b\":[1,\"x\"]}}', '$.a.b[1]') AS s,
+                json_extract_scalar('{\"a\":{}}', '$.a') AS obj,
+                json_extract_scalar('not json', '$.a') AS bad,
+                json_extract('{\"a\":{\"b\":[1, 2]}}', '$.a') AS j,
+                json_array_length('[1,2,3]') AS n,
+                hour(at_timezone(from_iso8601_timestamp('2026-07-01T06:30:00Z'), 'Europe/Berlin')) AS berlin_hour,
+                day_of_week(from_iso8601_timestamp('2026-11-29T12:00:00Z')) AS sunday,
+                from_utf8(from_base64('Y3VybCAxNjkuMjU0LjE2OS4yNTQ=')) AS script,
+                to_iso8601(from_iso8601_timestamp('2026-11-25')) AS midnight",
+    );
+    let row = &b[0];
+    let text = |c: &str| {
+        let a = row.column_by_name(c).expect(c);
+        let a = arrow::compute::cast(a, &arrow::datatypes::DataType::Utf8).expect("cast");
+        let a = a.as_string::<i32>();
+        (!a.is_null(0)).then(|| a.value(0).to_string())
+    };
+    assert_eq!(text("s").as_deref(), Some("x"));
+    assert_eq!(text("obj"), None);
+    assert_eq!(text("bad"), None);
+    assert_eq!(text("j").as_deref(), Some("{\"b\":[1,2]}"));
+    assert_eq!(text("n").as_deref(), Some("3"));
+    assert_eq!(text("berlin_hour").as_deref(), Some("8"), "CEST is UTC+2 in July");
+    assert_eq!(text("sunday").as_deref(), Some("7"));
+    assert_eq!(text("script").as_deref(), Some("curl 169.254.169.254"));
+    assert_eq!(text("midnight").as_deref(), Some("2026-11-25T00:00:00.000Z"));
+}
