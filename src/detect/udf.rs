@@ -25,7 +25,9 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{exec_err, Result, ScalarValue};
-use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
+use datafusion::logical_expr::{
+    create_udf, ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+};
 use datafusion::prelude::SessionContext;
 
 use super::jsonpath::{self, Step};
@@ -67,8 +69,8 @@ fn all() -> Vec<ScalarUDF> {
         create_udf("from_iso8601_timestamp", vec![s.clone()], utc_ms(), Volatility::Immutable, Arc::new(from_iso8601_timestamp)),
         create_udf("to_iso8601", vec![utc_ms()], s.clone(), Volatility::Immutable, Arc::new(to_iso8601)),
         create_udf("at_timezone", vec![utc_ms(), s.clone()], DataType::Timestamp(TimeUnit::Millisecond, None), Volatility::Immutable, Arc::new(at_timezone)),
-        create_udf("hour", vec![DataType::Timestamp(TimeUnit::Millisecond, None)], DataType::Int64, Volatility::Immutable, Arc::new(|a| time_part(a, Part::Hour))),
-        create_udf("day_of_week", vec![DataType::Timestamp(TimeUnit::Millisecond, None)], DataType::Int64, Volatility::Immutable, Arc::new(|a| time_part(a, Part::DayOfWeek))),
+        ScalarUDF::from(TimePartUdf::new("hour", Part::Hour)),
+        ScalarUDF::from(TimePartUdf::new("day_of_week", Part::DayOfWeek)),
         create_udf("from_base64", vec![s.clone()], DataType::Binary, Volatility::Immutable, Arc::new(from_base64)),
         create_udf("from_utf8", vec![DataType::Binary], s, Volatility::Immutable, Arc::new(from_utf8)),
     ]
@@ -213,9 +215,43 @@ fn at_timezone(args: &[ColumnarValue]) -> Result<ColumnarValue> {
     })
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Part {
     Hour,
     DayOfWeek,
+}
+
+/// `hour`/`day_of_week` over UTC and wall-clock (`at_timezone`) timestamps alike.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct TimePartUdf {
+    name: &'static str,
+    part: Part,
+    signature: Signature,
+}
+
+impl TimePartUdf {
+    fn new(name: &'static str, part: Part) -> Self {
+        let types = [None, Some("UTC".into()), Some("+00:00".into())]
+            .into_iter()
+            .map(|tz| TypeSignature::Exact(vec![DataType::Timestamp(TimeUnit::Millisecond, tz)]))
+            .collect();
+        Self { name, part, signature: Signature::one_of(types, Volatility::Immutable) }
+    }
+}
+
+impl ScalarUDFImpl for TimePartUdf {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        time_part(&args.args, self.part)
+    }
 }
 
 fn time_part(args: &[ColumnarValue], part: Part) -> Result<ColumnarValue> {
