@@ -3,6 +3,7 @@
 mod access;
 mod cli;
 mod corpus;
+mod ddl;
 mod detect_cli;
 mod detections;
 mod labels;
