@@ -146,7 +146,7 @@ def source_rows(source_dir: pathlib.Path, day: str):
 def main():
     lake, source, day = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
     want_cols = documented_columns()
-    manifests = sorted(glob.glob(str(lake / "_runs" / "*.json")))
+    manifests = sorted(m for m in glob.glob(str(lake / "_runs" / "*.json")) if not m.endswith(".detect.json"))
     expect(manifests, f"no manifest under {lake}/_runs")
     written = sum(json.load(open(m))["totals"]["rows_by_table"].get("cloudtrail", 0) for m in manifests)
 
@@ -189,6 +189,7 @@ def main():
     n_params = con.execute("SELECT count(*) FROM cloudtrail WHERE requestparameters IS NOT NULL").fetchone()[0]
     expect(n_json == n_params and n_params > 0, f"DuckDB: {n_params - n_json} requestparameters are not JSON")
     check_s3_access(lake, source, day, con)
+    check_findings(lake, con)
     print(f"OK: {lake}: {written} rows; pyarrow and DuckDB agree on columns, types, counts and dt={day} "
           f"({sum(want_rows.values())} cloudtrail rows)")
 
@@ -231,6 +232,23 @@ def check_s3_access(lake: pathlib.Path, source: pathlib.Path, day: str, con):
         "SELECT count(*) FROM s3_access WHERE httpstatus = 200 AND bytessent >= 0 AND operation = 'REST.GET.OBJECT'"
     ).fetchone()[0]
     expect(n_typed > 0, "DuckDB: no typed REST.GET.OBJECT rows with httpstatus 200")
+
+
+def check_findings(lake: pathlib.Path, con):
+    """The findings table: both readers count what the detection runs wrote; ids are unique."""
+    written = sum(json.load(open(p))["new_findings"] for p in glob.glob(str(lake / "_runs" / "*.detect.json")))
+    expect(written > 0, "the detection run wrote no findings")
+    dataset = ds.dataset(str(lake / "findings"), format="parquet", partitioning="hive")
+    expect(dataset.count_rows() == written, f"pyarrow counts {dataset.count_rows()} findings, runs wrote {written}")
+    glob_path = str(lake / "findings" / "*" / "*.parquet")
+    con.execute(f"CREATE VIEW findings AS SELECT * FROM read_parquet('{glob_path}', hive_partitioning = true)")
+    n, ids, bad_dt = con.execute(
+        "SELECT count(*), count(DISTINCT finding_id), count(*) FILTER (WHERE strftime(window_start AT TIME ZONE 'UTC', '%Y-%m-%d') <> dt) FROM findings"
+    ).fetchone()
+    expect(n == written and ids == n, f"DuckDB: {n} findings, {ids} distinct ids, runs wrote {written}")
+    expect(bad_dt == 0, f"DuckDB: {bad_dt} findings outside their window_start's dt partition")
+    n_json = con.execute("SELECT count(*) FROM findings WHERE json_valid(evidence) AND len(event_ids) >= 1").fetchone()[0]
+    expect(n_json == n, "DuckDB: evidence is not JSON or event_ids is empty")
 
 
 if __name__ == "__main__":
