@@ -56,6 +56,13 @@ pub enum Command {
         /// First day of the dt partition projection range (YYYY-MM-DD); it ends at NOW.
         #[arg(long, default_value = "2020-01-01", value_name = "DAY")]
         since: String,
+        /// Also print the site config (this file, or the defaults with --config-views)
+        /// as the th_* views the detections read, and the history views.
+        #[arg(long, value_name = "FILE")]
+        config: Option<std::path::PathBuf>,
+        /// Print the th_* views with the default config.
+        #[arg(long)]
+        config_views: bool,
     },
 }
 

@@ -3,11 +3,14 @@
 //!
 //! Each table is Parquet (ParquetHiveSerDe), partitioned by `dt` (string) with Athena
 //! partition projection over dates (`yyyy-MM-dd`, from `--since` to NOW), and a
-//! `storage.location.template`, so no `MSCK REPAIR` or crawler is ever needed.
+//! `storage.location.template`, so no `MSCK REPAIR` or crawler is ever needed. With a
+//! site config, the `th_*` views and the history views follow, so that every detection
+//! file can be pasted into Athena as it is.
 
 use std::fmt::Write as _;
 
 use crate::decode::schema::hive_type;
+use crate::detect::SiteConfig;
 use crate::detect::lake::lake_tables;
 use crate::error::{Error, Result};
 
@@ -22,6 +25,91 @@ fn ident(name: &str) -> String {
 /// [`Error::Config`] when `lake` is not an `s3://` URL, the database name is not a
 /// plain identifier, or a column has no Hive type (a writer bug).
 pub fn athena_ddl(lake: &str, database: &str, since: &str) -> Result<String> {
+    athena_ddl_with_config(lake, database, since, None)
+}
+
+/// SQL string literal.
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A one-column view over a list (an empty list is an empty view of the right type).
+fn list_view(db: &str, name: &str, column: &str, values: &[String]) -> String {
+    let body = if values.is_empty() {
+        format!("SELECT {column} FROM (VALUES (CAST(NULL AS varchar))) AS t({column}) WHERE false")
+    } else {
+        let rows: Vec<String> = values.iter().map(|v| format!("({})", lit(v))).collect();
+        format!("SELECT {column} FROM (VALUES {}) AS t({column})", rows.join(", "))
+    };
+    format!("CREATE OR REPLACE VIEW {db}.{name} AS {body};\n")
+}
+
+/// The site config as the `th_*` views the detections read, so a detection file runs
+/// unchanged in Athena. `run_start`/`run_end` cover yesterday and today (UTC) there, and
+/// `history_days_available` is taken as the configured history.
+pub fn config_views(database: &str, config: &SiteConfig) -> String {
+    // Views are Trino statements in Athena: double-quoted identifiers.
+    let db = format!("\"{database}\"");
+    let mut out = String::from("-- The site config as the tables the detections read (run them after the tables).\n");
+    let b = &config.business_hours;
+    let mut cols = vec![
+        format!("{} AS time_zone", lit(&b.time_zone)),
+        format!("{} AS business_start_hour", b.start_hour),
+        format!("{} AS business_end_hour", b.end_hour),
+        format!("{} AS history_days", config.history.days),
+        format!("{} AS min_history_days", config.history.min_days),
+        format!("{} AS history_days_available", config.history.days),
+        "CAST(current_date - INTERVAL '1' DAY AS timestamp) AS run_start".to_string(),
+        "CAST(current_date + INTERVAL '1' DAY AS timestamp) AS run_end".to_string(),
+    ];
+    for (name, _, _) in crate::detect::config::DEFAULT_THRESHOLDS {
+        cols.push(format!("CAST({} AS bigint) AS {name}", config.threshold(name)));
+    }
+    let _ = writeln!(out, "CREATE OR REPLACE VIEW {db}.th_params AS SELECT {};", cols.join(", "));
+    out.push_str(&list_view(&db, "th_approved_regions", "region", &config.approved_regions));
+    out.push_str(&list_view(&db, "th_ml_buckets", "pattern", &config.ml_bucket_patterns));
+    out.push_str(&list_view(&db, "th_restricted_models", "pattern", &config.restricted_models));
+    out.push_str(&list_view(&db, "th_gpu_instance_types", "pattern", &config.gpu_instance_types));
+    out.push_str(&list_view(&db, "th_recon_user_agents", "pattern", &config.recon_user_agents));
+    let p = &config.approved_principals;
+    let mut rows = Vec::new();
+    for (service, list) in [("rekognition", &p.rekognition), ("comprehend", &p.comprehend), ("sagemaker", &p.sagemaker), ("bedrock", &p.bedrock)] {
+        rows.extend(list.iter().map(|pattern| format!("({}, {})", lit(service), lit(pattern))));
+    }
+    let _ = writeln!(
+        out,
+        "CREATE OR REPLACE VIEW {db}.th_approved_principals AS {};",
+        if rows.is_empty() {
+            "SELECT service, pattern FROM (VALUES (CAST(NULL AS varchar), CAST(NULL AS varchar))) AS t(service, pattern) WHERE false".to_string()
+        } else {
+            format!("SELECT service, pattern FROM (VALUES {}) AS t(service, pattern)", rows.join(", "))
+        }
+    );
+    let rows: Vec<String> = config.approved_requesters.iter().map(|r| format!("({}, {})", lit(&r.bucket), lit(&r.requester))).collect();
+    let _ = writeln!(
+        out,
+        "CREATE OR REPLACE VIEW {db}.th_approved_requesters AS {};",
+        if rows.is_empty() {
+            "SELECT bucket_pattern, requester_pattern FROM (VALUES (CAST(NULL AS varchar), CAST(NULL AS varchar))) AS t(bucket_pattern, requester_pattern) WHERE false".to_string()
+        } else {
+            format!("SELECT bucket_pattern, requester_pattern FROM (VALUES {}) AS t(bucket_pattern, requester_pattern)", rows.join(", "))
+        }
+    );
+    let _ = writeln!(
+        out,
+        "-- History rules read cloudtrail_history / s3_access_history: the days before the ones you query.\n\
+         CREATE OR REPLACE VIEW {db}.cloudtrail_history AS SELECT * FROM {db}.cloudtrail WHERE dt >= CAST(current_date - INTERVAL '{d}' DAY AS varchar) AND dt < CAST(current_date - INTERVAL '1' DAY AS varchar);\n\
+         CREATE OR REPLACE VIEW {db}.s3_access_history AS SELECT * FROM {db}.s3_access WHERE dt >= CAST(current_date - INTERVAL '{d}' DAY AS varchar) AND dt < CAST(current_date - INTERVAL '1' DAY AS varchar);",
+        d = config.history.days + 1
+    );
+    out
+}
+
+/// [`athena_ddl`], followed by the site config views when `config` is given.
+///
+/// # Errors
+/// As [`athena_ddl`].
+pub fn athena_ddl_with_config(lake: &str, database: &str, since: &str, config: Option<&SiteConfig>) -> Result<String> {
     if !lake.starts_with("s3://") {
         return Err(Error::Config(format!("athena-ddl --lake must be s3://bucket/prefix, got {lake:?}")));
     }
@@ -65,6 +153,9 @@ pub fn athena_ddl(lake: &str, database: &str, since: &str) -> Result<String> {
             cols = columns.join(",\n"),
             dt = ident(crate::decode::schema::PARTITION_COLUMN),
         );
+    }
+    if let Some(config) = config {
+        out.push_str(&config_views(database, config));
     }
     Ok(out)
 }

@@ -32,12 +32,7 @@ fn main() -> ExitCode {
         Command::Detections { command: DetectionsCommand::List { pack } } => list_detections(&pack),
         Command::Detections { command: DetectionsCommand::Test { pack, fixtures } } => test_detections(&pack, fixtures),
         Command::Sql(args) => sql(args),
-        Command::AthenaDdl { lake, database, since } => trailhound::ddl::athena_ddl(&lake, &database, &since)
-            .map(|ddl| {
-                print!("{ddl}");
-                EXIT_OK
-            })
-            .map_err(anyhow::Error::from),
+        Command::AthenaDdl { lake, database, since, config, config_views } => athena_ddl(&lake, &database, &since, config, config_views),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -96,6 +91,16 @@ fn load_pack(pack: &PackArgs) -> Result<(DetectionSet, SiteConfig)> {
         None => SiteConfig::default(),
     };
     Ok((set, config))
+}
+
+fn athena_ddl(lake: &str, database: &str, since: &str, config: Option<PathBuf>, config_views: bool) -> Result<u8> {
+    let config = match config {
+        Some(path) => Some(SiteConfig::from_file(&path)?),
+        None if config_views => Some(SiteConfig::default()),
+        None => None,
+    };
+    print!("{}", trailhound::ddl::athena_ddl_with_config(lake, database, since, config.as_ref())?);
+    Ok(EXIT_OK)
 }
 
 fn small_runtime() -> Result<tokio::runtime::Runtime> {

@@ -161,3 +161,45 @@ fn athena_ddl_declares_exactly_what_the_files_hold() {
     assert!(trailhound::ddl::athena_ddl("s3://b/p", "bad-name;", "2024-01-01").is_err());
     let _ = repo();
 }
+
+/// The th_* views that athena-ddl prints hold what the engine gives the detections:
+/// executed as SQL (DataFusion here, Trino syntax), they equal the engine's tables.
+#[test]
+fn athena_config_views_equal_the_engine_tables() {
+    use arrow::util::pretty::pretty_format_batches;
+    let config = trailhound::detect::SiteConfig::from_file(&repo().join("testdata/sample-config.toml")).expect("config");
+    let views = trailhound::ddl::config_views("site", &config);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let ctx = trailhound::detect::new_context(1);
+        let window = trailhound::detect::RunWindow { start_ms: 0, end_ms: 86_400_000, history_days_available: 14 };
+        config.register(&ctx, &window).expect("engine tables");
+        ctx.sql("CREATE SCHEMA site").await.expect("schema");
+        for table in ["cloudtrail", "s3_access"] {
+            ctx.sql(&format!("CREATE TABLE site.{table} (dt varchar)")).await.expect("stub table");
+        }
+        let mut n = 0;
+        let code: String = views.lines().filter(|l| !l.starts_with("--")).map(|l| format!("{l}\n")).collect();
+        for statement in code.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+            ctx.sql(statement).await.unwrap_or_else(|e| panic!("{statement}: {e}")).collect().await.expect("view");
+            n += 1;
+        }
+        assert_eq!(n, 10, "{views}");
+        for (table, columns) in [
+            ("th_approved_regions", "region"),
+            ("th_ml_buckets", "pattern"),
+            ("th_restricted_models", "pattern"),
+            ("th_gpu_instance_types", "pattern"),
+            ("th_recon_user_agents", "pattern"),
+            ("th_approved_principals", "service, pattern"),
+            ("th_approved_requesters", "bucket_pattern, requester_pattern"),
+            ("th_params", "* EXCEPT (run_start, run_end)"),
+        ] {
+            let q = |from: &str| format!("SELECT {columns} FROM {from} ORDER BY 1");
+            let ours = ctx.sql(&q(table)).await.expect("engine").collect().await.expect("rows");
+            let view = ctx.sql(&q(&format!("site.{table}"))).await.expect("view").collect().await.expect("rows");
+            let (a, b) = (pretty_format_batches(&ours).expect("fmt").to_string(), pretty_format_batches(&view).expect("fmt").to_string());
+            assert_eq!(a, b, "{table}");
+        }
+    });
+}
