@@ -72,6 +72,9 @@ pub enum DetectionsCommand {
     List {
         #[command(flatten)]
         pack: PackArgs,
+        /// Print the thresholds (name, value, meaning) the config can set instead.
+        #[arg(long)]
+        thresholds: bool,
     },
     /// Run every rule on its fixtures (testdata/detections/<id>/).
     Test {

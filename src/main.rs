@@ -29,7 +29,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(args, cli.log_format),
         Command::Detect(args) => detect(args, cli.log_format),
-        Command::Detections { command: DetectionsCommand::List { pack } } => list_detections(&pack),
+        Command::Detections { command: DetectionsCommand::List { pack, thresholds } } => list_detections(&pack, thresholds),
         Command::Detections { command: DetectionsCommand::Test { pack, fixtures } } => test_detections(&pack, fixtures),
         Command::Sql(args) => sql(args),
         Command::AthenaDdl { lake, database, since, config, config_views } => athena_ddl(&lake, &database, &since, config, config_views),
@@ -107,8 +107,14 @@ fn small_runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
 }
 
-fn list_detections(pack: &PackArgs) -> Result<u8> {
-    let (set, _) = load_pack(pack)?;
+fn list_detections(pack: &PackArgs, thresholds: bool) -> Result<u8> {
+    let (set, config) = load_pack(pack)?;
+    if thresholds {
+        for (name, _, meaning) in trailhound::detect::config::DEFAULT_THRESHOLDS {
+            println!("{name:<34} {:>12}  {meaning}", config.threshold(name));
+        }
+        return Ok(EXIT_OK);
+    }
     println!("{:<46} {:<9} {:<11} {:<9} title", "id", "severity", "technique", "guidance");
     for d in &set.detections {
         println!("{:<46} {:<9} {:<11} {:<9} {}", d.id, d.severity.as_str(), d.technique, d.guidance.join(","), d.title);

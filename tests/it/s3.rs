@@ -207,14 +207,16 @@ async fn s3_scan_lists_only_the_needed_prefixes_and_writes_an_encrypted_lake() {
     assert!(rows > 100);
     assert!(batches.iter().all(|(k, _)| k.starts_with("lake/cloudtrail/dt=2026-11-25/")));
 
-    let runs: Vec<_> = lake.list(Some(&Path::from("lake/_runs"))).try_collect().await.expect("runs");
+    let all_runs: Vec<object_store::ObjectMeta> = lake.list(Some(&Path::from("lake/_runs"))).try_collect().await.expect("runs");
+    let (detect_runs, runs): (Vec<_>, Vec<_>) = all_runs.into_iter().partition(|m| m.location.as_ref().ends_with(".detect.json"));
     assert_eq!(runs.len(), 1);
+    assert_eq!(detect_runs.len(), 1, "the detections ran over the S3 lake and recorded it there");
     let manifest: Value = serde_json::from_slice(&lake.get(&runs[0].location).await.expect("get").bytes().await.expect("bytes")).expect("json");
     assert_eq!(manifest["totals"]["list_calls"].as_u64(), Some(3));
     assert_eq!(manifest["totals"]["rows_written"].as_u64(), Some(rows as u64));
 
     // SSE-KMS with the customer-managed key on what was written.
-    for object in [batches[0].0.clone(), runs[0].location.to_string()] {
+    for object in [batches[0].0.clone(), runs[0].location.to_string(), detect_runs[0].location.to_string()] {
         let head: Value = serde_json::from_str(&moto.util(&["head", "plan-lake", &object])).expect("head json");
         assert_eq!(head["ServerSideEncryption"], "aws:kms", "{object}: {head}");
         assert_eq!(head["SSEKMSKeyId"], Value::from(key.as_str()), "{object}: {head}");
@@ -337,7 +339,7 @@ async fn s3_faults_are_retried_then_reported_per_object() {
     assert_eq!(result.status.code(), Some(3), "finished with rejects: {stderr}");
     assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
 
-    let runs = walk(&out.join("_runs"));
+    let runs: Vec<_> = walk(&out.join("_runs")).into_iter().filter(|p| !p.to_string_lossy().ends_with(".detect.json")).collect();
     let manifest: Value = serde_json::from_slice(&std::fs::read(&runs[0]).expect("manifest")).expect("json");
     let object = |name: &str| -> Value {
         manifest["objects"].as_array().expect("objects").iter().find(|o| o["key"].as_str().is_some_and(|k| k.ends_with(name))).cloned().unwrap_or_else(|| panic!("{name} not in the manifest"))
