@@ -148,8 +148,9 @@ fn print_detect_outcome(outcome: &DetectOutcome, log_format: LogFormat) {
         LogFormat::Human => {
             eprint!("{}", trailhound::detect::summary_table(report));
             eprintln!(
-                "  {} new findings written, {:.2} s{}",
+                "  {} new findings {}, {:.2} s{}",
                 outcome.new_findings,
+                if outcome.written { "written" } else { "(not written: --no-write)" },
                 report.elapsed_seconds,
                 if report.waiting_for_history.is_empty() {
                     String::new()

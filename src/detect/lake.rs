@@ -16,7 +16,6 @@ use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTable
 use datafusion::datasource::MemTable;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::prelude::SessionContext;
-use futures::StreamExt;
 use object_store::path::Path;
 use object_store::ObjectStore;
 
@@ -237,20 +236,4 @@ pub fn partition_days(names: &[String]) -> Vec<i64> {
             Some(crate::decode::time::days_from_civil(y, m, d))
         })
         .collect()
-}
-
-/// Lists a lake's files of one table (for tests and tools).
-///
-/// # Errors
-/// A failing listing.
-pub async fn list_files(lake: &LakeLocation, table: &str) -> Result<Vec<String>> {
-    let prefix = lake.prefix.clone().join(table);
-    let mut out = Vec::new();
-    let mut stream = lake.store.list(Some(&prefix));
-    while let Some(item) = stream.next().await {
-        let meta = item.map_err(|e| Error::List { location: format!("{}{table}/", lake.url), source: e })?;
-        out.push(meta.location.to_string());
-    }
-    out.sort();
-    Ok(out)
 }

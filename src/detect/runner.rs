@@ -43,6 +43,8 @@ pub struct DetectOutcome {
     pub window: RunWindow,
     /// Days of history the history rules wait for.
     pub min_history_days: i64,
+    /// Whether new findings were written (not with `--no-write`).
+    pub written: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -133,5 +135,5 @@ pub fn detect_lake(options: &DetectOptions) -> Result<DetectOutcome> {
             .block_on(store.put(&Path::from(key.as_str()), PutPayload::from(body)))
             .map_err(|e| Error::Output { location: key, source: e })?;
     }
-    Ok(DetectOutcome { report, new_findings: new.len(), files, window, min_history_days: config.history.min_days })
+    Ok(DetectOutcome { report, new_findings: new.len(), files, window, min_history_days: config.history.min_days, written: options.write })
 }
