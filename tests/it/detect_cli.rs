@@ -70,6 +70,10 @@ fn rows(batches: &[RecordBatch]) -> Vec<Row> {
     out
 }
 
+/// Scenarios that only a first-seen rule can catch (three days are too little history):
+/// svc-reporting's new region is an approved region of the organisation.
+const ONLY_HISTORY_CATCHES: &[&str] = &["new_region_for_principal"];
+
 fn parse_ms(s: &str) -> i64 {
     trailhound::decode::time::parse_timestamp_ms(s).expect("scenario time")
 }
@@ -102,7 +106,7 @@ fn scan_finds_the_sample_scenarios_and_writes_findings_once() {
             .filter(|d| !d.uses_history() && d.catalogue.iter().any(|c| catalogue.contains(&u64::from(*c))))
             .map(|d| d.id.as_str())
             .collect();
-        if rules.is_empty() {
+        if rules.is_empty() || ONLY_HISTORY_CATCHES.contains(&name) {
             continue;
         }
         let principals: BTreeSet<&str> = s["principals"].as_array().expect("p").iter().filter_map(Value::as_str).collect();

@@ -53,13 +53,20 @@ const STRATUS: &[(&str, &[&str])] = &[
     ("aws.credential-access.secretsmanager-batch-retrieve-secrets", &["secrets_bulk_retrieval"]),
     ("aws.execution.ec2-launch-unusual-instances", &["ec2_gpu_instance_launch"]),
     ("aws.persistence.iam-backdoor-user", &["iam_access_key_created_for_other_user"]),
-    ("aws.persistence.iam-create-admin-user", &["iam_admin_policy_attached"]),
+    // The detonation attaches AdministratorAccess and creates a key for the new user (row 48).
+    ("aws.persistence.iam-create-admin-user", &["iam_admin_policy_attached", "iam_access_key_created_for_other_user"]),
+    // AttachRolePolicy with AdministratorAccess, the event Panther's AttachAdminRolePolicy labels true.
+    ("aws.persistence.iam-create-backdoor-role", &["iam_admin_policy_attached"]),
     ("aws.persistence.iam-backdoor-role", &["iam_role_trust_policy_changed"]),
     ("aws.impact.bedrock-invoke-model", &["bedrock_model_access_enabled", "bedrock_llmjacking_recon"]),
 ];
 
 /// (source, test or file, rule) -> why we disagree with the label, on purpose.
-const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[];
+const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
+    // Panther mocks its account-age helper to call this user new and stays silent; the
+    // event is the same as its positive IAM-user case, so ours fires.
+    ("panther", "No MFA Login - New User", "console_login_without_mfa"),
+];
 
 fn one_event_lake(event: &Value) -> Option<(trailhound::detect::lake::MemoryLake, RunWindow)> {
     let doc = serde_json::json!({ "Records": [event] });
