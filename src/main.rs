@@ -115,9 +115,9 @@ fn list_detections(pack: &PackArgs, thresholds: bool) -> Result<u8> {
         }
         return Ok(EXIT_OK);
     }
-    println!("{:<46} {:<9} {:<11} {:<9} title", "id", "severity", "technique", "guidance");
+    println!("{:<50} {:<9} {:<11} {:<9} title", "id", "severity", "technique", "guidance");
     for d in &set.detections {
-        println!("{:<46} {:<9} {:<11} {:<9} {}", d.id, d.severity.as_str(), d.technique, d.guidance.join(","), d.title);
+        println!("{:<50} {:<9} {:<11} {:<9} {}", d.id, d.severity.as_str(), d.technique, d.guidance.join(","), d.title);
     }
     println!("{} detections", set.detections.len());
     Ok(EXIT_OK)
@@ -132,10 +132,10 @@ fn test_detections(pack: &PackArgs, fixtures: Option<PathBuf>) -> Result<u8> {
     let mut failed = 0;
     for o in &outcomes {
         if o.failures.is_empty() {
-            println!("ok    {:<46} fires {}", o.id, o.fired);
+            println!("ok    {:<50} fires {}", o.id, o.fired);
         } else {
             failed += 1;
-            println!("FAIL  {:<46} {}", o.id, o.failures.join("; "));
+            println!("FAIL  {:<50} {}", o.id, o.failures.join("; "));
         }
     }
     println!("{} rules, {} passed, {} failed", outcomes.len(), outcomes.len() - failed, failed);

@@ -25,9 +25,11 @@ SELECT
   ARRAY[t.eventid] AS event_ids,
   t.resource,
   MAP(
-    ARRAY['event_name', 'instance_type', 'instance_count', 'local_time', 'time_zone'],
+    ARRAY['event_name', 'instance_type', 'instance_count', 'local_hour', 'local_day_of_week', 'time_zone'],
     ARRAY[t.eventname, t.instance_type, t.instance_count,
-          to_iso8601(at_timezone(t.eventtime_ts, p.time_zone)), p.time_zone]
+          CAST(hour(at_timezone(t.eventtime_ts, p.time_zone)) AS varchar),
+          CAST(day_of_week(at_timezone(t.eventtime_ts, p.time_zone)) AS varchar),
+          p.time_zone]
   ) AS evidence
 FROM (
   SELECT

@@ -121,7 +121,6 @@ pub const DEFAULT_THRESHOLDS: &[(&str, i64, &str)] = &[
     ("secrets_read_per_hour", 20, "distinct secrets read per principal per hour"),
     ("root_login_failures_per_hour", 10, "failed root console logins per account per hour"),
     ("quota_regions", 10, "regions with EC2 quota lookups per principal per hour"),
-    ("gpu_training_jobs_per_hour", 3, "GPU SageMaker training jobs per principal per hour"),
 ];
 
 impl Default for SiteConfig {

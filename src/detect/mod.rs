@@ -448,12 +448,12 @@ pub fn summary_table(report: &DetectReport) -> String {
     if rows.is_empty() {
         return out;
     }
-    let _ = writeln!(out, "  {:<9} {:<44} {:>6}  top principals", "severity", "detection", "count");
+    let _ = writeln!(out, "  {:<9} {:<50} {:>6}  top principals", "severity", "detection", "count");
     for (severity, id, _title, n, principals) in rows {
         let mut top: Vec<(String, usize)> = principals.into_iter().collect();
         top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let top: Vec<String> = top.into_iter().take(3).map(|(p, n)| format!("{p} ({n})")).collect();
-        let _ = writeln!(out, "  {:<9} {:<44} {:>6}  {}", severity.as_str(), id, n, top.join(", "));
+        let _ = writeln!(out, "  {:<9} {:<50} {:>6}  {}", severity.as_str(), id, n, top.join(", "));
     }
     out
 }
