@@ -116,13 +116,16 @@ pub struct Finding {
 
 /// A DataFusion session with the Trino functions registered.
 pub fn new_context(threads: usize) -> SessionContext {
-    let mut config = SessionConfig::new()
+    // DATAFUSION_* environment variables tune the engine (e.g. DATAFUSION_EXECUTION_BATCH_SIZE).
+    let mut config = SessionConfig::from_env().unwrap_or_default()
         .with_target_partitions(threads.max(1))
         .with_information_schema(true);
     let options = config.options_mut();
     // Decode the filter columns first and the wide JSON columns only for matching rows.
-    options.execution.parquet.pushdown_filters = true;
-    options.execution.parquet.reorder_filters = true;
+    if std::env::var_os("DATAFUSION_EXECUTION_PARQUET_PUSHDOWN_FILTERS").is_none() {
+        options.execution.parquet.pushdown_filters = true;
+        options.execution.parquet.reorder_filters = true;
+    }
     let ctx = SessionContext::new_with_config(config);
     udf::register(&ctx);
     ctx
@@ -178,6 +181,8 @@ pub struct DetectReport {
     /// History rules that were silent because the lake holds too little history.
     pub waiting_for_history: Vec<String>,
     pub elapsed_seconds: f64,
+    /// Per detection that ran: id, seconds, rows returned; slowest first.
+    pub timings: Vec<(String, f64, usize)>,
 }
 
 /// Runs `set` on a context whose lake tables, views and config tables are registered.
@@ -197,15 +202,26 @@ pub async fn run(ctx: &SessionContext, set: &DetectionSet, window: &RunWindow, c
         }
     }
     // A few queries at once: small ones overlap, big ones share the cores.
-    let results: Vec<Result<Vec<Finding>>> = futures::stream::iter(runnable.iter().map(|d| run_one(ctx, d)))
-        .buffer_unordered(4)
-        .collect()
-        .await;
+    let results: Vec<(String, f64, Result<Vec<Finding>>)> = futures::stream::iter(runnable.iter().map(|d| async move {
+        let started = std::time::Instant::now();
+        let result = run_one(ctx, d).await;
+        (d.id.clone(), started.elapsed().as_secs_f64(), result)
+    }))
+    .buffer_unordered(detect_concurrency())
+    .collect()
+    .await;
     let mut by_id: BTreeMap<String, Finding> = BTreeMap::new();
-    for result in results {
-        for f in result? {
+    let mut timings = Vec::with_capacity(results.len());
+    for (id, secs, result) in results {
+        let found = result?;
+        timings.push((id, secs, found.len()));
+        for f in found {
             merge_into(&mut by_id, f);
         }
+    }
+    timings.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (id, secs, rows) in &timings {
+        tracing::debug!(detection = %id, seconds = secs, rows, "detection finished");
     }
     let mut findings: Vec<Finding> = by_id.into_values().collect();
     findings.sort_by(|a, b| {
@@ -220,7 +236,13 @@ pub async fn run(ctx: &SessionContext, set: &DetectionSet, window: &RunWindow, c
         num_detections: runnable.len(),
         waiting_for_history: waiting,
         elapsed_seconds: started.elapsed().as_secs_f64(),
+        timings,
     })
+}
+
+/// Queries run at once (`TRAILHOUND_DETECT_CONCURRENCY`, default 4).
+fn detect_concurrency() -> usize {
+    std::env::var("TRAILHOUND_DETECT_CONCURRENCY").ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(4)
 }
 
 fn merge_into(by_id: &mut BTreeMap<String, Finding>, f: Finding) {

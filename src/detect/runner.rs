@@ -59,6 +59,8 @@ struct DetectRecord<'a> {
     findings: usize,
     new_findings: usize,
     elapsed_seconds: f64,
+    /// Seconds per detection, slowest first.
+    timings: &'a [(String, f64, usize)],
     files: &'a [WrittenFile],
 }
 
@@ -127,6 +129,7 @@ pub fn detect_lake(options: &DetectOptions) -> Result<DetectOutcome> {
             findings: report.findings.len(),
             new_findings: new.len(),
             elapsed_seconds: report.elapsed_seconds,
+            timings: &report.timings,
             files: &files,
         };
         let key = format!("_runs/{}.detect.json", options.run_id);
