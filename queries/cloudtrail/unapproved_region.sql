@@ -64,6 +64,7 @@ FROM (
                                   'cur.amazonaws.com', 'notifications.amazonaws.com')
                   OR (eventsource = 's3.amazonaws.com' AND eventname = 'ListBuckets')))
     AND EXISTS (SELECT 1 FROM th_approved_regions)
-    AND lower(awsregion) NOT IN (SELECT lower(region) FROM th_approved_regions)
 ) e
+LEFT JOIN th_approved_regions a ON e.region = lower(a.region)
+WHERE a.region IS NULL
 GROUP BY e.day_start, e.account_id, e.region, e.principal_arn

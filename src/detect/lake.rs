@@ -60,7 +60,8 @@ impl LakeLocation {
             Ok(Self { url, store: location.store, prefix: Path::from(prefix) })
         } else {
             let dir = std::path::Path::new(lake);
-            let abs = std::fs::canonicalize(dir).map_err(|e| Error::Source { path: dir.to_path_buf(), source: e })?;
+            let abs = std::fs::canonicalize(dir)
+                .map_err(|e| Error::Config(format!("lake folder {}: {e}", dir.display())))?;
             let store: Arc<dyn ObjectStore> = Arc::new(object_store::local::LocalFileSystem::new());
             let prefix = Path::from_filesystem_path(&abs).map_err(|e| Error::Config(format!("lake folder {}: {e}", abs.display())))?;
             Ok(Self { url: format!("file:///{}/", prefix.as_ref()), store, prefix })

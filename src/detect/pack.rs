@@ -72,7 +72,8 @@ pub struct Detection {
 impl Detection {
     /// Whether the query reads the history tables (and so waits for enough history).
     pub fn uses_history(&self) -> bool {
-        self.sql.contains("_history")
+        let sql = self.sql.to_ascii_lowercase();
+        sql.contains("cloudtrail_history") || sql.contains("s3_access_history")
     }
 
     /// Parses one file; `path` is `<table>/<id>.sql` relative to the queries folder.

@@ -86,6 +86,33 @@ fn config(lower_thresholds: bool) -> SiteConfig {
     c
 }
 
+type LabelId = (String, String, String);
+
+/// Counts one verdict in `row` ([agree, disagree, no time, known]); a disagreement not
+/// listed as known, or a known one that agrees now, is a problem.
+fn tally(
+    row: &mut [usize; 4],
+    agrees: bool,
+    id: LabelId,
+    known: &BTreeMap<LabelId, &str>,
+    seen_known: &mut Vec<LabelId>,
+    problems: &mut Vec<String>,
+    what: String,
+) {
+    match (agrees, known.contains_key(&id)) {
+        (true, false) => row[0] += 1,
+        (false, true) => {
+            row[3] += 1;
+            seen_known.push(id);
+        }
+        (false, false) => {
+            row[1] += 1;
+            problems.push(what);
+        }
+        (true, true) => problems.push(format!("{what}: listed as a known disagreement but agrees now")),
+    }
+}
+
 #[test]
 fn panther_and_stratus_labels_agree() {
     let Some(corpus) = shared_corpus() else { return };
@@ -120,18 +147,8 @@ fn panther_and_stratus_labels_agree() {
         let expected = label["expected"].as_bool().expect("expected");
         let test = label["test_name"].as_str().unwrap_or_default().to_string();
         let id = ("panther".to_string(), test.clone(), ours.to_string());
-        match (fired == expected, known.contains_key(&id)) {
-            (true, false) => row[0] += 1,
-            (false, true) => {
-                row[3] += 1;
-                seen_known.push(id);
-            }
-            (false, false) => {
-                row[1] += 1;
-                problems.push(format!("panther {rule_id} {test:?}: expected {expected}, {ours} fired {fired}"));
-            }
-            (true, true) => problems.push(format!("panther {test:?} is listed as a known disagreement but agrees now")),
-        }
+        let what = format!("panther {rule_id} {test:?} / {ours}: expected {expected}, fired {fired}");
+        tally(row, fired == expected, id, &known, &mut seen_known, &mut problems, what);
     }
 
     let stratus_dir = corpus.join("cloudtrail/stratus-red-team-detonation-logs");
@@ -154,18 +171,8 @@ fn panther_and_stratus_labels_agree() {
             let want = expected.contains(rule);
             let row = table.entry(format!("stratus -> {rule}")).or_default();
             let id = ("stratus".to_string(), name.clone(), rule.to_string());
-            match (fired == want, known.contains_key(&id)) {
-                (true, false) => row[0] += 1,
-                (false, true) => {
-                    row[3] += 1;
-                    seen_known.push(id);
-                }
-                (false, false) => {
-                    row[1] += 1;
-                    problems.push(format!("stratus {name}: expected {want}, {rule} fired {fired}"));
-                }
-                (true, true) => problems.push(format!("stratus {name} / {rule} is listed as a known disagreement but agrees now")),
-            }
+            let what = format!("stratus {name} / {rule}: expected {want}, fired {fired}");
+            tally(row, fired == want, id, &known, &mut seen_known, &mut problems, what);
         }
     }
     eprintln!("{:<90} agree disagree no-time known", "labels -> rule");
