@@ -54,7 +54,7 @@ fn decode_raw(key: &str, raw: &[u8]) -> Result<Events> {
     let bad = |reason: String| Error::Detection { file: key.clone(), reason };
     let (_, verdict) = decoder.decode(&key, raw, KindHint::Auto).map_err(|e| bad(e.to_string()))?;
     match verdict {
-        FileVerdict::Events { quarantined, .. } if quarantined.len() > 0 => {
+        FileVerdict::Events { quarantined, .. } if !quarantined.is_empty() => {
             return Err(bad(format!("{} records of the fixture were quarantined", quarantined.len())))
         }
         FileVerdict::Events { .. } => {}

@@ -443,15 +443,17 @@ pub async fn existing_finding_ids(ctx: &SessionContext, window: &RunWindow) -> R
 /// The terminal summary: findings by severity, then rule, with counts and top principals.
 pub fn summary_table(report: &DetectReport) -> String {
     use std::fmt::Write as _;
-    let mut rows: Vec<(Severity, String, String, usize, BTreeMap<String, usize>)> = Vec::new();
+    /// Severity, detection, findings, findings per principal.
+    type Row = (Severity, String, usize, BTreeMap<String, usize>);
+    let mut rows: Vec<Row> = Vec::new();
     for f in &report.findings {
         let p = f.principal_arn.clone().unwrap_or_else(|| "-".into());
         match rows.iter_mut().find(|r| r.1 == f.detection_id) {
             Some(r) => {
-                r.3 += 1;
-                *r.4.entry(p).or_default() += 1;
+                r.2 += 1;
+                *r.3.entry(p).or_default() += 1;
             }
-            None => rows.push((f.severity, f.detection_id.clone(), f.title.clone(), 1, BTreeMap::from([(p, 1)]))),
+            None => rows.push((f.severity, f.detection_id.clone(), 1, BTreeMap::from([(p, 1)]))),
         }
     }
     rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
@@ -471,7 +473,7 @@ pub fn summary_table(report: &DetectReport) -> String {
         return out;
     }
     let _ = writeln!(out, "  {:<9} {:<50} {:>6}  top principals", "severity", "detection", "count");
-    for (severity, id, _title, n, principals) in rows {
+    for (severity, id, n, principals) in rows {
         let mut top: Vec<(String, usize)> = principals.into_iter().collect();
         top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let top: Vec<String> = top.into_iter().take(3).map(|(p, n)| format!("{p} ({n})")).collect();
