@@ -86,6 +86,20 @@ pub enum DetectionsCommand {
     },
 }
 
+/// The UTC days of events a command covers.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DayArgs {
+    /// First UTC day of events (YYYY-MM-DD); scan does not read objects whose key date cannot hold it.
+    #[arg(long, value_name = "DAY")]
+    pub from: Option<String>,
+    /// Last UTC day of events (YYYY-MM-DD, inclusive).
+    #[arg(long, value_name = "DAY")]
+    pub to: Option<String>,
+    /// One UTC day: YYYY-MM-DD, `today` or `yesterday` (the nightly run).
+    #[arg(long, value_name = "DAY", conflicts_with_all = ["from", "to"])]
+    pub date: Option<String>,
+}
+
 /// Which rules, and the site config they read.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PackArgs {
@@ -106,15 +120,8 @@ pub struct DetectArgs {
     /// The lake (folder or s3://bucket/prefix).
     #[arg(long)]
     pub lake: String,
-    /// First UTC day (YYYY-MM-DD).
-    #[arg(long, value_name = "DAY")]
-    pub from: Option<String>,
-    /// Last UTC day (inclusive).
-    #[arg(long, value_name = "DAY")]
-    pub to: Option<String>,
-    /// One UTC day: YYYY-MM-DD, `today` or `yesterday`.
-    #[arg(long, value_name = "DAY", conflicts_with_all = ["from", "to"])]
-    pub date: Option<String>,
+    #[command(flatten)]
+    pub days: DayArgs,
     #[command(flatten)]
     pub pack: PackArgs,
     /// Report findings without writing them to the lake.
@@ -190,15 +197,8 @@ pub struct ScanArgs {
     /// Retries per S3 request on throttling, 5xx and timeouts (with backoff).
     #[arg(long, default_value_t = 10)]
     pub max_retries: usize,
-    /// First UTC day of events to keep (YYYY-MM-DD); objects whose key date cannot hold it are not read.
-    #[arg(long, value_name = "DAY")]
-    pub from: Option<String>,
-    /// Last UTC day of events to keep (YYYY-MM-DD, inclusive).
-    #[arg(long, value_name = "DAY")]
-    pub to: Option<String>,
-    /// One UTC day: YYYY-MM-DD, `today` or `yesterday` (the nightly run).
-    #[arg(long, value_name = "DAY", conflicts_with_all = ["from", "to"])]
-    pub date: Option<String>,
+    #[command(flatten)]
+    pub days: DayArgs,
     /// Decode threads (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,

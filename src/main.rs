@@ -13,7 +13,7 @@ use trailhound::store::S3Options;
 use trailhound::ScanOptions;
 
 mod cli;
-use cli::{Cli, Command, DetectArgs, DetectionsCommand, Kind, LogFormat, PackArgs, ScanArgs, SqlArgs, SqlFormat};
+use cli::{Cli, Command, DayArgs, DetectArgs, DetectionsCommand, Kind, LogFormat, PackArgs, ScanArgs, SqlArgs, SqlFormat};
 use trailhound::detect::runner::{detect_lake, DetectOptions, DetectOutcome};
 use trailhound::detect::{DetectionSet, SiteConfig};
 use trailhound::decode::{KindHint, RowFilter, Table};
@@ -186,7 +186,7 @@ fn print_detect_outcome(outcome: &DetectOutcome, log_format: LogFormat) {
 
 fn detect(args: DetectArgs, log_format: LogFormat) -> Result<u8> {
     let (set, config) = load_pack(&args.pack)?;
-    let days = day_range(args.from.as_deref(), args.to.as_deref(), args.date.as_deref())?
+    let days = day_range(&args.days)?
         .context("detect needs the days to cover: --date DAY or --from DAY [--to DAY]")?;
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let options = DetectOptions {
@@ -319,7 +319,7 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
             ..DecodeLimits::default()
         },
         sink: SinkOptions { codec: args.compression, ..SinkOptions::default() },
-        days: day_range(args.from.as_deref(), args.to.as_deref(), args.date.as_deref())?,
+        days: day_range(&args.days)?,
         rows: RowFilter { principals: args.principal, event_sources: args.event_source, event_names: args.event_name },
         progress: log_format == LogFormat::Human && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         kind: match args.kind {
@@ -395,7 +395,8 @@ fn log_summary(m: &RunManifest, options: &ScanOptions, exit_code: u8) {
 }
 
 /// `--from/--to/--date` as an inclusive range of UTC day numbers.
-fn day_range(from: Option<&str>, to: Option<&str>, date: Option<&str>) -> Result<Option<DayRange>> {
+fn day_range(days: &DayArgs) -> Result<Option<DayRange>> {
+    let (from, to, date) = (days.from.as_deref(), days.to.as_deref(), days.date.as_deref());
     let today = chrono::Utc::now().date_naive();
     let parse = |flag: &str, s: &str| -> Result<i64> {
         let day = match s {

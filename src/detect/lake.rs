@@ -213,7 +213,7 @@ pub async fn register_windows(ctx: &SessionContext, window: &RunWindow, history_
     Ok(())
 }
 
-/// Days with data in `days` (sorted `YYYY-MM-DD` or day numbers) before the window and within the history.
+/// How many distinct day numbers of `days` lie in the history window before `window`.
 pub fn history_days_available(window: &RunWindow, history_days: i64, days: impl IntoIterator<Item = i64>) -> i64 {
     let first = day_of_ms(window.start_ms);
     let mut seen: Vec<i64> = days.into_iter().filter(|d| *d < first && *d >= first - history_days).collect();
