@@ -17,6 +17,7 @@ pub mod ddl;
 pub mod decode;
 pub mod detect;
 pub mod error;
+pub mod failpoint;
 pub mod pipeline;
 pub mod sink;
 pub mod source;

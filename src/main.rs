@@ -214,10 +214,12 @@ fn sql(args: SqlArgs) -> Result<u8> {
     });
     anyhow::ensure!(format != SqlFormat::Parquet || args.output.is_some(), "--format parquet needs --output FILE");
     let s3 = S3Options { endpoint_url: args.endpoint_url, kms_key_id: None, max_retries: 10 };
-    let location = trailhound::detect::lake::LakeLocation::open(&args.lake, &s3)
+    let mut location = trailhound::detect::lake::LakeLocation::open(&args.lake, &s3)
         .with_context(|| format!("opening the lake {}", args.lake))?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let batches = runtime.block_on(async {
+        // Only live files: a run that died half way shows nothing it did not commit.
+        location.load_ledger().await.with_context(|| format!("reading the manifests of {}", args.lake))?;
         let ctx = trailhound::detect::new_context(std::thread::available_parallelism().map_or(1, |n| n.get()));
         trailhound::detect::lake::register_lake(&ctx, &location, "")?;
         let df = ctx.sql(&args.query).await.context("the query does not plan")?;

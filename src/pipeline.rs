@@ -11,7 +11,7 @@
 //! the sink's buffer budget, not by the input size. A bad object or record never stops
 //! the run; a failing listing or sink does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Instant;
 
@@ -28,6 +28,8 @@ use crate::decode::time::{days_from_civil, format_day};
 use crate::decode::{DecodeLimits, FileVerdict, KindHint, ObjectDecoder, RowFilter, Table};
 use crate::error::{Error, Result};
 use crate::sink::manifest::{ObjectReport, ObjectStatus, QuarantineEntry, RunManifest, Totals};
+use crate::sink::commit::{self, LakeLock, Ledger};
+use crate::sink::existing;
 use crate::sink::{SinkOptions, TableWriter, WrittenFile};
 use crate::source::{stream_sources, ListFilter, SourceObject};
 use crate::store::{is_s3, open_local_dir, open_s3, Location, S3Options};
@@ -179,6 +181,8 @@ impl DayRange {
 struct Fetched {
     index: usize,
     key: String,
+    /// The object's event-time range, when it differs from the run's (late deliveries).
+    range: Option<(i64, i64)>,
     body: std::result::Result<Bytes, String>,
     /// Its share of the fetched-bytes budget, released when decoded.
     permit: Option<tokio::sync::OwnedSemaphorePermit>,
@@ -256,8 +260,14 @@ pub fn open_lake_store(out: &str, s3: &S3Options) -> Result<Arc<dyn ObjectStore>
 
 /// Runs phase 1 (ingest) and returns the run's manifest, also written under `_runs/`.
 ///
+/// The run holds the lake's lock, finishes or undoes what killed runs left, stages its
+/// files, commits by writing the manifest and then publishes ([`crate::sink::commit`]).
+/// It supersedes the lake's earlier rows of every object it decodes again for its days,
+/// and completes the day before its range with the late deliveries no run wrote yet.
+///
 /// # Errors
-/// Fatal problems only: unreadable sources, an unwritable output, a failed write.
+/// Fatal problems only: unreadable sources, an unwritable output, a failed write, a
+/// lake locked by a live run or written with other row filters.
 pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
     let started = Instant::now();
     let started_at = chrono::Utc::now();
@@ -268,217 +278,378 @@ pub fn scan(options: &ScanOptions) -> Result<RunManifest> {
         .enable_all()
         .build()
         .map_err(|e| Error::Pipeline(format!("starting the I/O runtime: {e}")))?;
-
-    let mut progress = Progress::new(options.progress);
     let out_store: Arc<dyn ObjectStore> = match &options.out_store {
         Some(store) => store.clone(),
         None => open_lake_store(&options.out, &options.s3)?,
     };
+    let local_root = (options.out_store.is_none() && !is_s3(&options.out)).then(|| std::path::PathBuf::from(&options.out));
+    let lock = runtime.block_on(LakeLock::acquire(&out_store, &run_id))?;
+    let mut committed = false;
+    let run = Run { options, runtime: &runtime, store: &out_store, local_root: local_root.as_deref(), run_id: &run_id };
+    let result = run.scan(started, started_at, &mut committed);
+    if result.is_err() && !committed {
+        // Nothing of this run is live; what it staged goes now (or at the next run).
+        if let Err(e) = runtime.block_on(commit::abort(&out_store, &run_id, local_root.as_deref())) {
+            warn!(error = %e, "deleting the failed run's staged files failed; the next run deletes them");
+        }
+    }
+    if let Err(e) = runtime.block_on(lock.release()) {
+        warn!(error = %e, "releasing the lake lock failed; the next run takes it over");
+    }
+    result
+}
 
-    // Listing streams objects to the fetcher as pages arrive; the fetcher registers
-    // each object (an index and a report) before fetching it, decode workers report
-    // outcomes by that index, and this thread keeps the reports.
-    let (list_tx, mut list_rx) = tokio::sync::mpsc::unbounded_channel::<SourceObject>();
-    let lister = {
-        let filter = ListFilter { days: options.days, accounts: options.accounts.clone(), regions: options.regions.clone() };
-        let concurrency = options.fetch_concurrency.clamp(1, LIST_CONCURRENCY);
-        let (sources, opened, s3) = (options.sources.clone(), options.source_stores.clone(), options.s3.clone());
-        runtime.spawn(async move { stream_sources(&sources, &opened, &filter, &s3, concurrency, list_tx).await })
-    };
+/// One scan run's context.
+struct Run<'a> {
+    options: &'a ScanOptions,
+    runtime: &'a tokio::runtime::Runtime,
+    store: &'a Arc<dyn ObjectStore>,
+    local_root: Option<&'a std::path::Path>,
+    run_id: &'a str,
+}
 
-    let threads = options.threads.max(1);
-    let (fetch_tx, fetch_rx) = tokio::sync::mpsc::channel::<Fetched>(FETCHED_QUEUE);
-    let budget_units = u32::try_from(options.fetch_budget_bytes.div_ceil(BUDGET_UNIT_BYTES).max(1)).unwrap_or(u32::MAX >> 3);
-    let budget = Arc::new(tokio::sync::Semaphore::new(budget_units as usize));
-    let (batch_tx, batch_rx) = mpsc::sync_channel::<(Table, RecordBatch)>(threads);
-    let (event_tx, event_rx) = mpsc::channel::<Event>();
+/// The day before a run's range, when the lake holds it: objects of the run that no
+/// live file of that day came from also give their events of that day (late deliveries).
+struct LateDay {
+    day: String,
+    /// Source objects already in the day's live files.
+    covered: HashSet<String>,
+    /// Event times kept from an object not covered: the late day and the run's days.
+    range: (i64, i64),
+}
 
-    // A local folder is read with blocking file I/O on tokio's blocking pool: a few
-    // dozen reads in flight saturate a disk; hundreds would only add threads and files.
-    let all_local = options.source_stores.is_empty() && !options.sources.iter().any(|s| is_s3(s));
-    let concurrency = if all_local {
-        options.fetch_concurrency.clamp(1, LOCAL_FETCH_CONCURRENCY)
-    } else {
-        fit_concurrency_to_open_files(options.fetch_concurrency.max(1))
-    };
-    let fetcher = {
-        let event_tx = event_tx.clone();
-        let (days, max_object_bytes) = (options.days, options.max_object_bytes);
-        runtime.spawn(async move {
-            let mut next_index = 0;
-            let objects = futures::stream::poll_fn(move |cx| list_rx.poll_recv(cx));
-            let to_fetch = objects.filter_map(|object| {
-                let out = match register(&object, days, max_object_bytes) {
-                    Registered::OutOfRange => {
-                        let _ = event_tx.send(Event::OutOfRange);
-                        None
-                    }
-                    Registered::Report(report, fetch) => {
-                        let index = next_index;
-                        next_index += 1;
-                        let _ = event_tx.send(Event::Listed(Box::new(report)));
-                        fetch.then_some((index, object))
-                    }
-                };
-                futures::future::ready(out)
-            });
-            let mut results = to_fetch
-                .map(|(index, object)| async move {
-                    let body = match object.store.get(&object.location).await {
-                        Ok(r) => r.bytes().await.map_err(|e| format!("reading the object failed: {e}")),
-                        Err(e) => Err(format!("fetching the object failed: {e}")),
-                    };
-                    Fetched { index, key: object.key, body, permit: None }
-                })
-                .buffer_unordered(concurrency);
-            while let Some(mut fetched) = results.next().await {
-                // Fetched bytes wait for a decoder within a byte budget, so a burst of
-                // large objects cannot grow memory; the permit returns after decoding.
-                let size = fetched.body.as_ref().map_or(0, Bytes::len);
-                let units = u32::try_from(size.div_ceil(BUDGET_UNIT_BYTES).clamp(1, budget_units as usize)).unwrap_or(budget_units);
-                match budget.clone().acquire_many_owned(units).await {
-                    Ok(permit) => fetched.permit = Some(permit),
-                    Err(_) => break,
-                }
-                if fetch_tx.send(fetched).await.is_err() {
-                    break;
-                }
-            }
-        })
-    };
+impl LateDay {
+    fn range_for(&self, key: &str) -> Option<(i64, i64)> {
+        (!self.covered.contains(key)).then_some(self.range)
+    }
+}
 
-    let fetch_rx = Arc::new(Mutex::new(fetch_rx));
-    let mut workers = Vec::with_capacity(threads);
-    for n in 0..threads {
-        let fetch_rx = fetch_rx.clone();
-        let batch_tx = batch_tx.clone();
-        let event_tx = event_tx.clone();
-        let limits = DecodeLimits {
-            event_time_range_ms: options.days.map(DayRange::event_time_range_ms),
-            ..options.limits
+/// A row filter as text (the lake's rows depend on it), `None` when there is none.
+fn row_filter_text(rows: &RowFilter) -> Option<String> {
+    if rows.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for (name, values) in [("principal", &rows.principals), ("event-source", &rows.event_sources), ("event-name", &rows.event_names)] {
+        if !values.is_empty() {
+            let mut v = values.clone();
+            v.sort();
+            parts.push(format!("--{name} {}", v.join(",")));
+        }
+    }
+    Some(parts.join(" "))
+}
+
+impl Run<'_> {
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    fn scan(&self, started: Instant, started_at: chrono::DateTime<chrono::Utc>, committed: &mut bool) -> Result<RunManifest> {
+        let (options, runtime, out_store, run_id) = (self.options, self.runtime, self.store, self.run_id);
+        let ledger = self.block_on(Ledger::load(out_store))?;
+        let recovery = self.block_on(commit::recover(out_store, &ledger, self.local_root))?;
+        let row_filter = row_filter_text(&options.rows);
+        if let Some(other) = ledger.live_scans().find(|r| r.row_filter != row_filter) {
+            let describe = |f: &Option<String>| f.clone().unwrap_or_else(|| "no row filter".into());
+            return Err(Error::Config(format!(
+                "{} holds rows written with {} (run {}) and this run has {}: one lake, one row filter. \
+                 Write a forensic pull to its own --out",
+                options.out,
+                describe(&other.row_filter),
+                other.run_id,
+                describe(&row_filter)
+            )));
+        }
+        let late = self.late_day(&ledger)?.map(Arc::new);
+        self.block_on(commit::begin(out_store, run_id))?;
+        let mut progress = Progress::new(options.progress);
+
+        // Listing streams objects to the fetcher as pages arrive; the fetcher registers
+        // each object (an index and a report) before fetching it, decode workers report
+        // outcomes by that index, and this thread keeps the reports.
+        let (list_tx, mut list_rx) = tokio::sync::mpsc::unbounded_channel::<SourceObject>();
+        let lister = {
+            let filter = ListFilter { days: options.days, accounts: options.accounts.clone(), regions: options.regions.clone() };
+            let concurrency = options.fetch_concurrency.clamp(1, LIST_CONCURRENCY);
+            let (sources, opened, s3) = (options.sources.clone(), options.source_stores.clone(), options.s3.clone());
+            runtime.spawn(async move { stream_sources(&sources, &opened, &filter, &s3, concurrency, list_tx).await })
         };
-        let hint = options.kind;
-        let row_filter = Arc::new(options.rows.clone());
-        let worker = std::thread::Builder::new()
-            .name(format!("trailhound-decode-{n}"))
-            .stack_size(16 << 20)
-            .spawn(move || decode_worker(&fetch_rx, &batch_tx, &event_tx, limits, row_filter, hint))
-            .map_err(|e| Error::Pipeline(format!("starting a decode worker: {e}")))?;
-        workers.push(worker);
-    }
-    drop(batch_tx);
-    drop(event_tx);
 
-    let mut writers = BTreeMap::new();
-    for table in Table::ALL {
-        let writer = TableWriter::try_new(
-            out_store.clone(),
-            table.name(),
-            &run_id,
-            table.schema(),
-            table.time_column(),
-            options.sink.clone(),
-            runtime.handle().clone(),
-        )?;
-        writers.insert(table, writer);
-    }
-    let sink = std::thread::Builder::new()
-        .name("trailhound-sink".into())
-        .spawn(move || -> Result<Vec<WrittenFile>> {
-            for (table, batch) in batch_rx {
-                if let Some(writer) = writers.get_mut(&table) {
-                    writer.push(batch)?;
+        let threads = options.threads.max(1);
+        let (fetch_tx, fetch_rx) = tokio::sync::mpsc::channel::<Fetched>(FETCHED_QUEUE);
+        let budget_units = u32::try_from(options.fetch_budget_bytes.div_ceil(BUDGET_UNIT_BYTES).max(1)).unwrap_or(u32::MAX >> 3);
+        let budget = Arc::new(tokio::sync::Semaphore::new(budget_units as usize));
+        let (batch_tx, batch_rx) = mpsc::sync_channel::<(Table, RecordBatch)>(threads);
+        let (event_tx, event_rx) = mpsc::channel::<Event>();
+
+        // A local folder is read with blocking file I/O on tokio's blocking pool: a few
+        // dozen reads in flight saturate a disk; hundreds would only add threads and files.
+        let all_local = options.source_stores.is_empty() && !options.sources.iter().any(|s| is_s3(s));
+        let concurrency = if all_local {
+            options.fetch_concurrency.clamp(1, LOCAL_FETCH_CONCURRENCY)
+        } else {
+            fit_concurrency_to_open_files(options.fetch_concurrency.max(1))
+        };
+        let fetcher = {
+            let event_tx = event_tx.clone();
+            let (days, max_object_bytes) = (options.days, options.max_object_bytes);
+            let late = late.clone();
+            runtime.spawn(async move {
+                let mut next_index = 0;
+                let objects = futures::stream::poll_fn(move |cx| list_rx.poll_recv(cx));
+                let to_fetch = objects.filter_map(|object| {
+                    let out = match register(&object, days, max_object_bytes) {
+                        Registered::OutOfRange => {
+                            let _ = event_tx.send(Event::OutOfRange);
+                            None
+                        }
+                        Registered::Report(report, fetch) => {
+                            let index = next_index;
+                            next_index += 1;
+                            let _ = event_tx.send(Event::Listed(Box::new(report)));
+                            fetch.then_some((index, object))
+                        }
+                    };
+                    futures::future::ready(out)
+                });
+                let mut results = to_fetch
+                    .map(|(index, object)| {
+                        let range = late.as_ref().and_then(|l| l.range_for(&object.key));
+                        async move {
+                            let body = match object.store.get(&object.location).await {
+                                Ok(r) => r.bytes().await.map_err(|e| format!("reading the object failed: {e}")),
+                                Err(e) => Err(format!("fetching the object failed: {e}")),
+                            };
+                            crate::failpoint::hit("fetched");
+                            Fetched { index, key: object.key, body, range, permit: None }
+                        }
+                    })
+                    .buffer_unordered(concurrency);
+                while let Some(mut fetched) = results.next().await {
+                    // Fetched bytes wait for a decoder within a byte budget, so a burst of
+                    // large objects cannot grow memory; the permit returns after decoding.
+                    let size = fetched.body.as_ref().map_or(0, Bytes::len);
+                    let units = u32::try_from(size.div_ceil(BUDGET_UNIT_BYTES).clamp(1, budget_units as usize)).unwrap_or(budget_units);
+                    match budget.clone().acquire_many_owned(units).await {
+                        Ok(permit) => fetched.permit = Some(permit),
+                        Err(_) => break,
+                    }
+                    if fetch_tx.send(fetched).await.is_err() {
+                        break;
+                    }
+                }
+            })
+        };
+
+        let fetch_rx = Arc::new(Mutex::new(fetch_rx));
+        let mut workers = Vec::with_capacity(threads);
+        for n in 0..threads {
+            let fetch_rx = fetch_rx.clone();
+            let batch_tx = batch_tx.clone();
+            let event_tx = event_tx.clone();
+            let limits = DecodeLimits {
+                event_time_range_ms: options.days.map(DayRange::event_time_range_ms),
+                ..options.limits
+            };
+            let hint = options.kind;
+            let row_filter = Arc::new(options.rows.clone());
+            let worker = std::thread::Builder::new()
+                .name(format!("trailhound-decode-{n}"))
+                .stack_size(16 << 20)
+                .spawn(move || decode_worker(&fetch_rx, &batch_tx, &event_tx, limits, row_filter, hint))
+                .map_err(|e| Error::Pipeline(format!("starting a decode worker: {e}")))?;
+            workers.push(worker);
+        }
+        drop(batch_tx);
+        drop(event_tx);
+
+        let mut writers = BTreeMap::new();
+        for table in Table::ALL {
+            let writer = TableWriter::try_new(
+                out_store.clone(),
+                table.name(),
+                run_id,
+                table.schema(),
+                table.time_column(),
+                options.sink.clone(),
+                runtime.handle().clone(),
+            )?
+            .staged();
+            writers.insert(table, writer);
+        }
+        let sink = std::thread::Builder::new()
+            .name("trailhound-sink".into())
+            .spawn(move || -> Result<BTreeMap<Table, TableWriter>> {
+                for (table, batch) in batch_rx {
+                    if let Some(writer) = writers.get_mut(&table) {
+                        writer.push(batch)?;
+                    }
+                }
+                Ok(writers)
+            })
+            .map_err(|e| Error::Pipeline(format!("starting the sink: {e}")))?;
+
+        let mut reports: Vec<ObjectReport> = Vec::new();
+        let mut quarantine = QuarantineWriter {
+            store: out_store.clone(),
+            run_id: run_id.to_string(),
+            buffer: String::new(),
+            keys: Vec::new(),
+            runtime: runtime.handle().clone(),
+        };
+        let mut objects_out_of_range = 0;
+        for event in event_rx {
+            match event {
+                Event::Listed(report) => {
+                    reports.push(*report);
+                    progress.listed(reports.len() as u64);
+                }
+                Event::OutOfRange => objects_out_of_range += 1,
+                Event::Outcome(outcome) => {
+                    let report = &mut reports[outcome.index];
+                    apply_outcome(report, outcome.result, &mut quarantine)?;
+                    progress.object_done(report);
                 }
             }
-            let mut files = Vec::new();
-            for writer in writers.into_values() {
-                files.extend(writer.finish()?);
-            }
-            Ok(files)
-        })
-        .map_err(|e| Error::Pipeline(format!("starting the sink: {e}")))?;
+        }
+        progress.finish();
+        for worker in workers {
+            worker.join().map_err(|_| Error::Pipeline("a decode worker panicked".into()))?;
+        }
+        let mut writers = sink.join().map_err(|_| Error::Pipeline("the sink panicked".into()))??;
+        runtime
+            .block_on(fetcher)
+            .map_err(|e| Error::Pipeline(format!("the fetcher stopped: {e}")))?;
+        let listing = runtime
+            .block_on(lister)
+            .map_err(|e| Error::Pipeline(format!("the lister stopped: {e}")))??;
+        info!(objects = reports.len(), ignored = listing.num_ignored, list_calls = listing.list_calls, "listed sources");
+        reports.sort_by(|a, b| a.key.cmp(&b.key));
 
-    let mut reports: Vec<ObjectReport> = Vec::new();
-    let mut quarantine = QuarantineWriter {
-        store: out_store.clone(),
-        run_id: run_id.clone(),
-        buffer: String::new(),
-        parts: 0,
-        runtime: runtime.handle().clone(),
-    };
-    let mut objects_out_of_range = 0;
-    for event in event_rx {
-        match event {
-            Event::Listed(report) => {
-                reports.push(*report);
-                progress.listed(reports.len() as u64);
-            }
-            Event::OutOfRange => objects_out_of_range += 1,
-            Event::Outcome(outcome) => {
-                let report = &mut reports[outcome.index];
-                apply_outcome(report, outcome.result, &mut quarantine)?;
-                progress.object_done(report);
+        let (supersedes, rows_copied) = self.supersede(&ledger, &reports, &mut writers)?;
+        let mut files = Vec::new();
+        for writer in writers.into_values() {
+            files.extend(writer.finish()?);
+        }
+
+        for report in &reports {
+            if report.status == ObjectStatus::Failed {
+                let reason = report.reason.as_deref().unwrap_or("unknown");
+                quarantine.push(&QuarantineEntry {
+                    source_key: &report.key,
+                    record_index: None,
+                    reason,
+                    raw: None,
+                    raw_truncated: false,
+                })?;
             }
         }
-    }
-    progress.finish();
-    for worker in workers {
-        worker.join().map_err(|_| Error::Pipeline("a decode worker panicked".into()))?;
-    }
-    let files = sink.join().map_err(|_| Error::Pipeline("the sink panicked".into()))??;
-    runtime
-        .block_on(fetcher)
-        .map_err(|e| Error::Pipeline(format!("the fetcher stopped: {e}")))?;
-    let listing = runtime
-        .block_on(lister)
-        .map_err(|e| Error::Pipeline(format!("the lister stopped: {e}")))??;
-    info!(objects = reports.len(), ignored = listing.num_ignored, list_calls = listing.list_calls, "listed sources");
-    reports.sort_by(|a, b| a.key.cmp(&b.key));
+        quarantine.flush()?;
 
-    for report in &reports {
-        if report.status == ObjectStatus::Failed {
-            let reason = report.reason.as_deref().unwrap_or("unknown");
-            quarantine.push(&QuarantineEntry {
-                source_key: &report.key,
-                record_index: None,
-                reason,
-                raw: None,
-                raw_truncated: false,
-            })?;
+        let mut totals = totals(&reports, &files, listing.num_ignored);
+        totals.objects_out_of_range = objects_out_of_range;
+        totals.list_calls = listing.list_calls;
+        totals.rows_carried_over = rows_copied;
+        totals.files_superseded = supersedes.len() as u64;
+        totals.folders_not_listed = listing
+            .folders_not_listed
+            .iter()
+            .map(|(folder, reason)| format!("{folder}: {reason}"))
+            .collect();
+        let manifest = RunManifest {
+            run_id: run_id.to_string(),
+            version: env!("CARGO_PKG_VERSION"),
+            command: "scan",
+            started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            elapsed_seconds: started.elapsed().as_secs_f64(),
+            sources: options.sources.clone(),
+            out: options.out.clone(),
+            days: options.days.map(|d| [format_day(d.first), format_day(d.last)]),
+            late_day: late.as_ref().map(|l| l.day.clone()),
+            row_filter,
+            recovered: recovery,
+            totals,
+            files,
+            supersedes,
+            quarantine_files: quarantine.keys,
+            objects: reports,
+        };
+        debug!(run_id, "manifest ready");
+        let key = format!("{}/{run_id}.json", commit::RUNS);
+        let body = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Manifest { location: key.clone(), source: e })?;
+        self.block_on(commit::commit(out_store, &key, body))?;
+        *committed = true;
+        self.block_on(commit::publish(out_store, &manifest.commit_record(), self.local_root))?;
+        Ok(manifest)
+    }
+
+    /// The late day of the run, when the lake owns it (see [`LateDay`]).
+    fn late_day(&self, ledger: &Ledger) -> Result<Option<LateDay>> {
+        let Some(days) = self.options.days else { return Ok(None) };
+        let day = days.first - 1;
+        let name = format_day(day);
+        if !ledger.owns_day(&name) {
+            return Ok(None);
         }
+        let mut covered = HashSet::new();
+        for table in Table::ALL {
+            for key in ledger.files_in(table.name(), &name) {
+                covered.extend(self.block_on(existing::source_keys(self.store, key))?);
+            }
+        }
+        debug!(day = name, objects = covered.len(), "late day: objects already written");
+        Ok(Some(LateDay { day: name, covered, range: (day * 86_400_000, (days.last + 1) * 86_400_000) }))
     }
-    quarantine.flush()?;
 
-    let mut totals = totals(&reports, &files, listing.num_ignored);
-    totals.objects_out_of_range = objects_out_of_range;
-    totals.list_calls = listing.list_calls;
-    totals.folders_not_listed = listing
-        .folders_not_listed
-        .iter()
-        .map(|(folder, reason)| format!("{folder}: {reason}"))
-        .collect();
-    let manifest = RunManifest {
-        run_id: run_id.clone(),
-        version: env!("CARGO_PKG_VERSION"),
-        command: "scan",
-        started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        elapsed_seconds: started.elapsed().as_secs_f64(),
-        sources: options.sources.clone(),
-        out: options.out.clone(),
-        days: options.days.map(|d| [format_day(d.first), format_day(d.last)]),
-        totals,
-        files,
-        objects: reports,
-    };
-    debug!(run_id, "manifest ready");
-    let key = format!("_runs/{run_id}.json");
-    let body = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| Error::Manifest { location: key.clone(), source: e })?;
-    runtime
-        .block_on(out_store.put(&Path::from(key.as_str()), PutPayload::from(body)))
-        .map_err(|e| Error::Output { location: key, source: e })?;
-    Ok(manifest)
+    /// Supersedes the live files holding rows of objects this run decoded again for the
+    /// days it rewrites (its range and the null partition; every day without a range).
+    /// A file that also holds other objects' rows has those carried over into this
+    /// run's files first. Returns the superseded keys and the rows carried over.
+    fn supersede(
+        &self,
+        ledger: &Ledger,
+        reports: &[ObjectReport],
+        writers: &mut BTreeMap<Table, TableWriter>,
+    ) -> Result<(Vec<String>, u64)> {
+        let decoded: HashSet<String> =
+            reports.iter().filter(|r| r.status == ObjectStatus::Decoded).map(|r| r.key.clone()).collect();
+        let mut superseded = Vec::new();
+        let mut carried = 0;
+        if decoded.is_empty() {
+            return Ok((superseded, carried));
+        }
+        let range = self.options.days.map(|d| (format_day(d.first), format_day(d.last)));
+        let rewritten = |partition: &str| match &range {
+            None => true,
+            Some((first, last)) => partition == NULL_PARTITION || (first.as_str() <= partition && partition <= last.as_str()),
+        };
+        for table in Table::ALL {
+            let schema = table.schema();
+            let keys: Vec<&String> =
+                ledger.live.iter().filter(|(_, f)| f.table == table.name() && rewritten(&f.partition)).map(|(k, _)| k).collect();
+            for key in keys {
+                let sources = self.block_on(existing::source_keys(self.store, key))?;
+                if sources.is_disjoint(&decoded) {
+                    continue;
+                }
+                if !sources.is_subset(&decoded) {
+                    let Some(writer) = writers.get_mut(&table) else { continue };
+                    let mut carry = self.block_on(existing::CarryOver::open(self.store, key, &schema))?;
+                    while let Some(batch) = self.block_on(carry.next(&decoded, &schema))? {
+                        carried += batch.num_rows() as u64;
+                        writer.push(batch)?;
+                    }
+                }
+                superseded.push(key.clone());
+            }
+        }
+        if !superseded.is_empty() {
+            info!(files = superseded.len(), rows_carried_over = carried, "superseding earlier files of the objects read again");
+        }
+        Ok((superseded, carried))
+    }
 }
 
 fn decode_worker(
@@ -495,7 +666,8 @@ fn decode_worker(
             Ok(mut rx) => rx.blocking_recv(),
             Err(_) => None,
         };
-        let Some(Fetched { index, key, body, permit }) = next else { break };
+        let Some(Fetched { index, key, body, range, permit }) = next else { break };
+        decoder.set_event_time_range(range.or(limits.event_time_range_ms));
         let result = body.and_then(|bytes| decoder.decode(&key, &bytes, hint).map_err(|e| e.to_string()));
         drop(permit);
         match &result {
@@ -575,7 +747,8 @@ struct QuarantineWriter {
     store: Arc<dyn ObjectStore>,
     run_id: String,
     buffer: String,
-    parts: usize,
+    /// Final keys of the parts written (staged until the run commits).
+    keys: Vec<String>,
     runtime: tokio::runtime::Handle,
 }
 
@@ -597,12 +770,13 @@ impl QuarantineWriter {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let key = format!("_quarantine/{}-{:04}.jsonl", self.run_id, self.parts);
-        self.parts += 1;
+        let key = format!("_quarantine/{}-{:04}.jsonl", self.run_id, self.keys.len());
+        let staged = commit::staged_key(&self.run_id, &key);
         let body = PutPayload::from(std::mem::take(&mut self.buffer));
         self.runtime
-            .block_on(self.store.put(&Path::from(key.as_str()), body))
-            .map_err(|e| Error::Output { location: key, source: e })?;
+            .block_on(self.store.put(&Path::from(staged.as_str()), body))
+            .map_err(|e| Error::Output { location: staged, source: e })?;
+        self.keys.push(key);
         Ok(())
     }
 }

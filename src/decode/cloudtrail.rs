@@ -142,6 +142,11 @@ pub struct CloudTrailDecoder {
 }
 
 impl CloudTrailDecoder {
+    /// Keeps only records whose event time is in `[start, end)` ms (all when `None`).
+    pub fn set_event_time_range(&mut self, range: Option<(i64, i64)>) {
+        self.limits.event_time_range_ms = range;
+    }
+
     /// Keeps only the records `filter` matches.
     pub fn with_filter(mut self, filter: std::sync::Arc<RowFilter>) -> Self {
         self.filter = filter;

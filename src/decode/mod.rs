@@ -117,6 +117,14 @@ impl ObjectDecoder {
         self
     }
 
+    /// Keeps only rows whose event time is in `[start, end)` ms (all when `None`),
+    /// from the next object on.
+    pub fn set_event_time_range(&mut self, range: Option<(i64, i64)>) {
+        self.limits.event_time_range_ms = range;
+        self.cloudtrail.set_event_time_range(range);
+        self.access.set_event_time_range(range);
+    }
+
     /// Decodes one object into the table its content (or `hint`) says.
     ///
     /// # Errors

@@ -435,6 +435,10 @@ pub struct AccessLogDecoder {
 }
 
 impl AccessLogDecoder {
+    /// Keeps only lines whose request time is in `[start, end)` ms (all when `None`).
+    pub fn set_event_time_range(&mut self, range: Option<(i64, i64)>) {
+        self.limits.event_time_range_ms = range;
+    }
     /// Keeps only the lines `filter` matches: principal against the requester, event
     /// name against the operation, event source `s3`.
     pub fn with_filter(mut self, filter: Arc<RowFilter>) -> Self {

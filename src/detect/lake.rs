@@ -17,6 +17,7 @@ use datafusion::datasource::MemTable;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::prelude::SessionContext;
 use object_store::path::Path;
+use object_store::prefix::PrefixStore;
 use object_store::ObjectStore;
 
 use super::config::RunWindow;
@@ -24,6 +25,7 @@ use crate::decode::schema::{PARTITION_COLUMN, NULL_PARTITION};
 use crate::decode::time::{day_of_ms, format_day};
 use crate::decode::Table;
 use crate::error::{Error, Result};
+use crate::sink::commit::Ledger;
 use crate::store::{is_s3, open_s3, parse_s3_url, S3Options};
 
 /// Tables of the lake with their writer schemas and time columns.
@@ -44,6 +46,8 @@ pub struct LakeLocation {
     pub store: Arc<dyn ObjectStore>,
     /// The lake root inside `store`.
     pub prefix: Path,
+    /// The lake's committed state; tables show only its live files once loaded.
+    pub ledger: Option<Arc<Ledger>>,
 }
 
 impl LakeLocation {
@@ -57,14 +61,49 @@ impl LakeLocation {
             let location = open_s3(lake, s3)?;
             let prefix = prefix.trim_matches('/').to_string();
             let url = if prefix.is_empty() { format!("s3://{bucket}/") } else { format!("s3://{bucket}/{prefix}/") };
-            Ok(Self { url, store: location.store, prefix: Path::from(prefix) })
+            Ok(Self { url, store: location.store, prefix: Path::from(prefix), ledger: None })
         } else {
             let dir = std::path::Path::new(lake);
             let abs = std::fs::canonicalize(dir)
                 .map_err(|e| Error::Config(format!("lake folder {}: {e}", dir.display())))?;
             let store: Arc<dyn ObjectStore> = Arc::new(object_store::local::LocalFileSystem::new());
             let prefix = Path::from_filesystem_path(&abs).map_err(|e| Error::Config(format!("lake folder {}: {e}", abs.display())))?;
-            Ok(Self { url: format!("file:///{}/", prefix.as_ref()), store, prefix })
+            Ok(Self { url: format!("file:///{}/", prefix.as_ref()), store, prefix, ledger: None })
+        }
+    }
+
+    /// A store rooted at the lake (keys like `cloudtrail/dt=.../x.parquet`).
+    pub fn lake_store(&self) -> Arc<dyn ObjectStore> {
+        if self.prefix.as_ref().is_empty() {
+            self.store.clone()
+        } else {
+            Arc::new(PrefixStore::new(self.store.clone(), self.prefix.clone()))
+        }
+    }
+
+    /// Reads the lake's manifests: from now on its tables show only live files.
+    ///
+    /// # Errors
+    /// An unreadable `_runs/`.
+    pub async fn load_ledger(&mut self) -> Result<Arc<Ledger>> {
+        let ledger = Arc::new(Ledger::load(&self.lake_store()).await?);
+        self.ledger = Some(ledger.clone());
+        Ok(ledger)
+    }
+
+    /// The store DataFusion reads: only live files of the tables, once the ledger is loaded.
+    fn table_store(&self) -> Arc<dyn ObjectStore> {
+        match &self.ledger {
+            Some(ledger) => {
+                let prefix = self.prefix.as_ref().to_string();
+                let live = ledger
+                    .live
+                    .keys()
+                    .map(|k| if prefix.is_empty() { k.clone() } else { format!("{prefix}/{k}") })
+                    .collect();
+                Arc::new(LiveStore { inner: self.store.clone(), prefix, live: Arc::new(live) })
+            }
+            None => self.store.clone(),
         }
     }
 
@@ -79,6 +118,9 @@ impl LakeLocation {
     /// # Errors
     /// A failing listing.
     pub async fn partitions(&self, table: &str) -> Result<Vec<String>> {
+        if let Some(ledger) = &self.ledger {
+            return Ok(ledger.partitions(table));
+        }
         let prefix = self.prefix.clone().join(table);
         let listing = match self.store.list_with_delimiter(Some(&prefix)).await {
             Ok(l) => l,
@@ -101,7 +143,7 @@ impl LakeLocation {
 /// # Errors
 /// DataFusion refusing a table (a bad URL).
 pub fn register_lake(ctx: &SessionContext, lake: &LakeLocation, name_prefix: &str) -> Result<()> {
-    ctx.register_object_store(lake.store_url()?.as_ref(), lake.store.clone());
+    ctx.register_object_store(lake.store_url()?.as_ref(), lake.table_store());
     for (table, schema, _) in lake_tables() {
         let url = format!("{}{table}/", lake.url);
         let table_url = ListingTableUrl::parse(&url).map_err(|e| Error::Config(format!("lake table {url}: {e}")))?;
@@ -237,4 +279,79 @@ pub fn partition_days(names: &[String]) -> Vec<i64> {
             Some(crate::decode::time::days_from_civil(y, m, d))
         })
         .collect()
+}
+
+/// The lake's store as trailhound's readers see it: Parquet files of the tables that are
+/// not live (staged, superseded and not yet deleted, left by a run that never
+/// committed) are not listed. Everything else passes through.
+#[derive(Debug)]
+struct LiveStore {
+    inner: Arc<dyn ObjectStore>,
+    /// The lake root inside `inner` (no trailing slash).
+    prefix: String,
+    /// Live files, as keys of `inner`.
+    live: Arc<std::collections::HashSet<String>>,
+}
+
+impl LiveStore {
+    fn visible(&self, location: &Path) -> bool {
+        let key = location.as_ref();
+        let relative = if self.prefix.is_empty() { Some(key) } else { key.strip_prefix(&self.prefix).and_then(|r| r.strip_prefix('/')) };
+        let Some(relative) = relative else { return true };
+        let table = relative.split('/').next().unwrap_or_default();
+        let is_table_file = lake_tables().iter().any(|(t, _, _)| *t == table) && relative.ends_with(".parquet");
+        !is_table_file || self.live.contains(key)
+    }
+}
+
+impl std::fmt::Display for LiveStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LiveStore({})", self.inner)
+    }
+}
+
+#[async_trait::async_trait]
+impl ObjectStore for LiveStore {
+    async fn put_opts(&self, location: &Path, payload: object_store::PutPayload, opts: object_store::PutOptions) -> object_store::Result<object_store::PutResult> {
+        self.inner.put_opts(location, payload, opts).await
+    }
+
+    async fn put_multipart_opts(&self, location: &Path, opts: object_store::PutMultipartOptions) -> object_store::Result<Box<dyn object_store::MultipartUpload>> {
+        self.inner.put_multipart_opts(location, opts).await
+    }
+
+    async fn get_opts(&self, location: &Path, options: object_store::GetOptions) -> object_store::Result<object_store::GetResult> {
+        self.inner.get_opts(location, options).await
+    }
+
+    async fn get_ranges(&self, location: &Path, ranges: &[std::ops::Range<u64>]) -> object_store::Result<Vec<bytes::Bytes>> {
+        self.inner.get_ranges(location, ranges).await
+    }
+
+    fn delete_stream(
+        &self,
+        locations: futures::stream::BoxStream<'static, object_store::Result<Path>>,
+    ) -> futures::stream::BoxStream<'static, object_store::Result<Path>> {
+        self.inner.delete_stream(locations)
+    }
+
+    fn list(&self, prefix: Option<&Path>) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>> {
+        use futures::{StreamExt, TryStreamExt};
+        let me = LiveStore { inner: self.inner.clone(), prefix: self.prefix.clone(), live: self.live.clone() };
+        self.inner.list(prefix).try_filter(move |m| futures::future::ready(me.visible(&m.location))).boxed()
+    }
+
+    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<object_store::ListResult> {
+        let mut result = self.inner.list_with_delimiter(prefix).await?;
+        result.objects.retain(|m| self.visible(&m.location));
+        Ok(result)
+    }
+
+    async fn copy_opts(&self, from: &Path, to: &Path, options: object_store::CopyOptions) -> object_store::Result<()> {
+        self.inner.copy_opts(from, to, options).await
+    }
+
+    async fn rename_opts(&self, from: &Path, to: &Path, options: object_store::RenameOptions) -> object_store::Result<()> {
+        self.inner.rename_opts(from, to, options).await
+    }
 }

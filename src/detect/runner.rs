@@ -3,16 +3,16 @@
 
 use std::sync::Arc;
 
-use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::ObjectStore;
 
 use super::config::{RunWindow, SiteConfig};
 use super::lake::{self, LakeLocation};
 use super::{DetectReport, DetectionSet};
 use crate::error::{Error, Result};
 use crate::pipeline::DayRange;
+use crate::sink::commit::{self, CommitRecord, CommittedFile, LakeLock, Ledger};
 use crate::sink::{SinkOptions, TableWriter, WrittenFile};
-use crate::store::S3Options;
+use crate::store::{is_s3, S3Options};
 
 /// Everything a detection run needs.
 #[derive(Clone)]
@@ -66,8 +66,12 @@ struct DetectRecord<'a> {
 
 /// Runs the pack over the lake for `options.days`.
 ///
+/// Reads only the lake's live files. Writing, it holds the lake's lock, finishes what
+/// killed runs left, and commits its findings like a scan (see [`crate::sink::commit`]).
+///
 /// # Errors
-/// A query that fails to plan or run (naming its file), an unreadable lake, a failed write.
+/// A query that fails to plan or run (naming its file), an unreadable lake, a failed
+/// write, a lake locked by a live run.
 pub fn detect_lake(options: &DetectOptions) -> Result<DetectOutcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(options.threads.max(1))
@@ -75,9 +79,39 @@ pub fn detect_lake(options: &DetectOptions) -> Result<DetectOutcome> {
         .enable_all()
         .build()
         .map_err(|e| Error::Pipeline(format!("starting the detection runtime: {e}")))?;
+    runtime.block_on(super::check_plans(&options.set, &options.config))?;
+    let mut location = LakeLocation::open(&options.lake, &options.s3)?;
+    let store = match &options.out_store {
+        Some(s) => s.clone(),
+        None => location.lake_store(),
+    };
+    let local_root = (options.out_store.is_none() && !is_s3(&options.lake)).then(|| std::path::PathBuf::from(&options.lake));
+    if !options.write {
+        let ledger = runtime.block_on(Ledger::load(&store))?;
+        location.ledger = Some(Arc::new(ledger));
+        return run_and_write(options, &runtime, &location, &store, None);
+    }
+    let lock = runtime.block_on(LakeLock::acquire(&store, &options.run_id))?;
+    let result = (|| {
+        let ledger = runtime.block_on(Ledger::load(&store))?;
+        runtime.block_on(commit::recover(&store, &ledger, local_root.as_deref()))?;
+        location.ledger = Some(Arc::new(ledger));
+        run_and_write(options, &runtime, &location, &store, local_root.as_deref())
+    })();
+    if let Err(e) = runtime.block_on(lock.release()) {
+        tracing::warn!(error = %e, "releasing the lake lock failed; the next run takes it over");
+    }
+    result
+}
+
+fn run_and_write(
+    options: &DetectOptions,
+    runtime: &tokio::runtime::Runtime,
+    location: &LakeLocation,
+    store: &Arc<dyn ObjectStore>,
+    local_root: Option<&std::path::Path>,
+) -> Result<DetectOutcome> {
     let config = &options.config;
-    runtime.block_on(super::check_plans(&options.set, config))?;
-    let location = LakeLocation::open(&options.lake, &options.s3)?;
     let mut window = RunWindow {
         start_ms: options.days.first * 86_400_000,
         end_ms: (options.days.last + 1) * 86_400_000,
@@ -90,7 +124,7 @@ pub fn detect_lake(options: &DetectOptions) -> Result<DetectOutcome> {
         }
         window.history_days_available = lake::history_days_available(&window, config.history.days, history_days);
         let ctx = super::new_context(options.threads);
-        lake::register_lake(&ctx, &location, "lake_")?;
+        lake::register_lake(&ctx, location, "lake_")?;
         lake::register_windows(&ctx, &window, config.history.days).await?;
         config.register(&ctx, &window)?;
         let report = super::run(&ctx, &options.set, &window, config).await?;
@@ -101,11 +135,12 @@ pub fn detect_lake(options: &DetectOptions) -> Result<DetectOutcome> {
     let new: Vec<super::Finding> = report.findings.iter().filter(|f| !existing.contains(&f.finding_id)).cloned().collect();
     let mut files = Vec::new();
     if options.write {
-        let store = match &options.out_store {
-            Some(s) => s.clone(),
-            None => crate::pipeline::open_lake_store(&options.lake, &options.s3)?,
-        };
-        if !new.is_empty() {
+        let days = [crate::decode::time::format_day(options.days.first), crate::decode::time::format_day(options.days.last)];
+        let staged = || -> Result<Vec<WrittenFile>> {
+            if new.is_empty() {
+                return Ok(Vec::new());
+            }
+            runtime.block_on(commit::begin(store, &options.run_id))?;
             let mut writer = TableWriter::try_new(
                 store.clone(),
                 "findings",
@@ -114,15 +149,23 @@ pub fn detect_lake(options: &DetectOptions) -> Result<DetectOutcome> {
                 "window_start",
                 SinkOptions::default(),
                 runtime.handle().clone(),
-            )?;
+            )?
+            .staged();
             writer.push(super::findings_batch(&new)?)?;
-            files = writer.finish()?;
-        }
+            writer.finish()
+        };
+        files = match staged() {
+            Ok(files) => files,
+            Err(e) => {
+                let _ = runtime.block_on(commit::abort(store, &options.run_id, local_root));
+                return Err(e);
+            }
+        };
         let record = DetectRecord {
             run_id: &options.run_id,
             command: "detect",
             version: env!("CARGO_PKG_VERSION"),
-            days: [crate::decode::time::format_day(options.days.first), crate::decode::time::format_day(options.days.last)],
+            days: days.clone(),
             detections_run: report.num_detections,
             waiting_for_history: &report.waiting_for_history,
             history_days_available: window.history_days_available,
@@ -132,11 +175,21 @@ pub fn detect_lake(options: &DetectOptions) -> Result<DetectOutcome> {
             timings: &report.timings,
             files: &files,
         };
-        let key = format!("_runs/{}.detect.json", options.run_id);
+        let key = format!("{}/{}.detect.json", commit::RUNS, options.run_id);
         let body = serde_json::to_vec_pretty(&record).map_err(|e| Error::Manifest { location: key.clone(), source: e })?;
-        runtime
-            .block_on(store.put(&Path::from(key.as_str()), PutPayload::from(body)))
-            .map_err(|e| Error::Output { location: key, source: e })?;
+        runtime.block_on(commit::commit(store, &key, body))?;
+        let committed = CommitRecord {
+            run_id: options.run_id.clone(),
+            command: "detect".into(),
+            days: Some(days),
+            files: files.iter().map(|f| CommittedFile { key: f.key.clone(), partition: f.partition.clone(), rows: f.rows }).collect(),
+            supersedes: Vec::new(),
+            quarantine_files: Vec::new(),
+            row_filter: None,
+        };
+        if !files.is_empty() {
+            runtime.block_on(commit::publish(store, &committed, local_root))?;
+        }
     }
     Ok(DetectOutcome { report, new_findings: new.len(), files, window, min_history_days: config.history.min_days, written: options.write })
 }

@@ -1,7 +1,8 @@
 //! The run report: what every source object became, and the run's totals.
 //!
 //! Written as `_runs/<run-id>.json` at the lake root (hidden from Athena by the
-//! leading underscore); quarantined records go to `_quarantine/<run-id>-<n>.jsonl`.
+//! leading underscore); writing it commits the run (see [`super::commit`]).
+//! Quarantined records go to `_quarantine/<run-id>-<n>.jsonl`.
 //! Invariant, per object and in total:
 //! `records_read = rows_written + rows_quarantined + rows_out_of_range + rows_filtered`.
 
@@ -9,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::commit::{CommitRecord, CommittedFile, Recovery};
 use super::WrittenFile;
 use crate::decode::compression::Compression;
 use crate::decode::Table;
@@ -109,6 +111,11 @@ pub struct Totals {
     pub rows_without_event_time: u64,
     pub parquet_files: u64,
     pub parquet_bytes: u64,
+    /// Rows carried over from superseded files that also held objects this run did
+    /// not read again (the files' rows = `rows_written + rows_carried_over`).
+    pub rows_carried_over: u64,
+    /// Earlier files this run replaces (listed in `supersedes`).
+    pub files_superseded: u64,
     pub skipped_by_kind: BTreeMap<String, u64>,
     /// Rows written per table.
     pub rows_by_table: BTreeMap<String, u64>,
@@ -128,8 +135,22 @@ pub struct RunManifest {
     /// The requested UTC days `[first, last]`, when a range was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days: Option<[String; 2]>,
+    /// The day before `days` whose late deliveries this run completed (the lake held it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late_day: Option<String>,
+    /// `--principal/--event-source/--event-name` of a forensic pull.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row_filter: Option<String>,
+    /// What this run finished or undid of killed runs before it.
+    #[serde(skip_serializing_if = "Recovery::is_empty")]
+    pub recovered: Recovery,
     pub totals: Totals,
+    /// The Parquet files of the run, by final key (live once this manifest exists).
     pub files: Vec<WrittenFile>,
+    /// Earlier runs' files these replace: deleted once this run's files are published.
+    pub supersedes: Vec<String>,
+    /// `_quarantine/` files of the run.
+    pub quarantine_files: Vec<String>,
     pub objects: Vec<ObjectReport>,
 }
 
@@ -137,6 +158,23 @@ impl RunManifest {
     /// True when some object failed or some record was quarantined.
     pub fn has_rejects(&self) -> bool {
         self.totals.objects_failed > 0 || self.totals.rows_quarantined > 0
+    }
+
+    /// What the commit protocol needs of this manifest.
+    pub fn commit_record(&self) -> CommitRecord {
+        CommitRecord {
+            run_id: self.run_id.clone(),
+            command: self.command.to_string(),
+            days: self.days.clone(),
+            files: self
+                .files
+                .iter()
+                .map(|f| CommittedFile { key: f.key.clone(), partition: f.partition.clone(), rows: f.rows })
+                .collect(),
+            supersedes: self.supersedes.clone(),
+            quarantine_files: self.quarantine_files.clone(),
+            row_filter: self.row_filter.clone(),
+        }
     }
 }
 

@@ -8,6 +8,8 @@
 //! reader never sees a file change under it. Memory is bounded by the row-group
 //! budget times the open partitions, capped by `max_buffered_bytes`.
 
+pub mod commit;
+pub mod existing;
 pub mod manifest;
 
 use std::collections::BTreeMap;
@@ -96,6 +98,8 @@ pub struct TableWriter {
     next_seq: u32,
     written: Vec<WrittenFile>,
     runtime: Handle,
+    /// Files go to `_staging/<run-id>/<key>` until the run commits.
+    staged: bool,
 }
 
 impl TableWriter {
@@ -150,7 +154,16 @@ impl TableWriter {
             next_seq: 0,
             written: Vec::new(),
             runtime,
+            staged: false,
         })
+    }
+
+    /// Writes every file under `_staging/<run-id>/` (see [`commit`]); the files'
+    /// reported keys stay their final keys.
+    #[must_use]
+    pub fn staged(mut self) -> Self {
+        self.staged = true;
+        self
     }
 
     /// Routes a batch's rows to their partitions; writes row groups as budgets fill.
@@ -202,7 +215,11 @@ impl TableWriter {
         if part.file.is_none() {
             let key = format!("{}/dt={}/{}-{:05}.parquet", self.table, partition, self.run_id, self.next_seq);
             self.next_seq += 1;
-            let location = Path::from(key.as_str());
+            let location = if self.staged {
+                Path::from(commit::staged_key(&self.run_id, &key))
+            } else {
+                Path::from(key.as_str())
+            };
             let upload = self
                 .runtime
                 .block_on(self.store.put_multipart(&location))
@@ -241,6 +258,7 @@ impl TableWriter {
                 .block_on(upload.finish())
                 .map_err(|e| Error::Output { location: key.clone(), source: e })?;
         }
+        crate::failpoint::hit("staged");
         self.written.push(WrittenFile { key, partition: partition.to_string(), rows, bytes });
         Ok(())
     }
