@@ -18,7 +18,7 @@ use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::prelude::SessionContext;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
-use object_store::ObjectStore;
+use object_store::{ObjectStore, ObjectStoreExt};
 
 use super::config::RunWindow;
 use crate::decode::schema::{PARTITION_COLUMN, NULL_PARTITION};
@@ -94,15 +94,7 @@ impl LakeLocation {
     /// The store DataFusion reads: only live files of the tables, once the ledger is loaded.
     fn table_store(&self) -> Arc<dyn ObjectStore> {
         match &self.ledger {
-            Some(ledger) => {
-                let prefix = self.prefix.as_ref().to_string();
-                let live = ledger
-                    .live
-                    .keys()
-                    .map(|k| if prefix.is_empty() { k.clone() } else { format!("{prefix}/{k}") })
-                    .collect();
-                Arc::new(LiveStore { inner: self.store.clone(), prefix, live: Arc::new(live) })
-            }
+            Some(ledger) => Arc::new(LiveStore::new(self.store.clone(), self.prefix.as_ref().to_string(), ledger)),
             None => self.store.clone(),
         }
     }
@@ -281,27 +273,64 @@ pub fn partition_days(names: &[String]) -> Vec<i64> {
         .collect()
 }
 
-/// The lake's store as trailhound's readers see it: Parquet files of the tables that are
-/// not live (staged, superseded and not yet deleted, left by a run that never
-/// committed) are not listed. Everything else passes through.
-#[derive(Debug)]
+/// The lake's store as trailhound's readers see it: exactly the live files of the
+/// tables. Parquet files that are not live (staged, superseded and not yet deleted,
+/// left by a run that never committed) are not listed; a live file that its run
+/// committed but had not yet moved from staging when it died is read from there.
+/// Everything else passes through.
+#[derive(Debug, Clone)]
 struct LiveStore {
     inner: Arc<dyn ObjectStore>,
     /// The lake root inside `inner` (no trailing slash).
     prefix: String,
-    /// Live files, as keys of `inner`.
-    live: Arc<std::collections::HashSet<String>>,
+    /// Live files, as keys of `inner`, with their staged keys.
+    live: Arc<std::collections::HashMap<String, String>>,
 }
 
 impl LiveStore {
+    fn new(inner: Arc<dyn ObjectStore>, prefix: String, ledger: &Ledger) -> Self {
+        let full = |k: &str| if prefix.is_empty() { k.to_string() } else { format!("{prefix}/{k}") };
+        let live = ledger
+            .live
+            .iter()
+            .map(|(k, f)| (full(k), full(&crate::sink::commit::staged_key(&f.run_id, k))))
+            .collect();
+        Self { inner, prefix, live: Arc::new(live) }
+    }
+
+    fn is_table_file(&self, key: &str) -> bool {
+        let relative = if self.prefix.is_empty() { Some(key) } else { key.strip_prefix(&self.prefix).and_then(|r| r.strip_prefix('/')) };
+        let Some(relative) = relative else { return false };
+        let table = relative.split('/').next().unwrap_or_default();
+        lake_tables().iter().any(|(t, _, _)| *t == table) && relative.ends_with(".parquet")
+    }
+
     fn visible(&self, location: &Path) -> bool {
         let key = location.as_ref();
-        let relative = if self.prefix.is_empty() { Some(key) } else { key.strip_prefix(&self.prefix).and_then(|r| r.strip_prefix('/')) };
-        let Some(relative) = relative else { return true };
-        let table = relative.split('/').next().unwrap_or_default();
-        let is_table_file = lake_tables().iter().any(|(t, _, _)| *t == table) && relative.ends_with(".parquet");
-        !is_table_file || self.live.contains(key)
+        !self.is_table_file(key) || self.live.contains_key(key)
     }
+
+    /// Live files under `prefix` (segment-wise) that are still only staged.
+    async fn unpublished(&self, prefix: Option<&Path>, listed: &std::collections::HashSet<String>) -> Vec<object_store::ObjectMeta> {
+        let under = |key: &str| match prefix {
+            None => true,
+            Some(p) if p.as_ref().is_empty() => true,
+            Some(p) => key.strip_prefix(p.as_ref()).is_some_and(|r| r.starts_with('/')),
+        };
+        let mut out = Vec::new();
+        for (key, staged) in self.live.iter() {
+            if under(key) && !listed.contains(key) {
+                if let Ok(meta) = self.inner.head(&Path::from(staged.as_str())).await {
+                    out.push(object_store::ObjectMeta { location: Path::from(key.as_str()), ..meta });
+                }
+            }
+        }
+        out
+    }
+}
+
+fn not_found(e: &object_store::Error) -> bool {
+    matches!(e, object_store::Error::NotFound { .. })
 }
 
 impl std::fmt::Display for LiveStore {
@@ -321,11 +350,23 @@ impl ObjectStore for LiveStore {
     }
 
     async fn get_opts(&self, location: &Path, options: object_store::GetOptions) -> object_store::Result<object_store::GetResult> {
-        self.inner.get_opts(location, options).await
+        match self.inner.get_opts(location, options.clone()).await {
+            Err(e) if not_found(&e) => match self.live.get(location.as_ref()) {
+                Some(staged) => self.inner.get_opts(&Path::from(staged.as_str()), options).await,
+                None => Err(e),
+            },
+            other => other,
+        }
     }
 
     async fn get_ranges(&self, location: &Path, ranges: &[std::ops::Range<u64>]) -> object_store::Result<Vec<bytes::Bytes>> {
-        self.inner.get_ranges(location, ranges).await
+        match self.inner.get_ranges(location, ranges).await {
+            Err(e) if not_found(&e) => match self.live.get(location.as_ref()) {
+                Some(staged) => self.inner.get_ranges(&Path::from(staged.as_str()), ranges).await,
+                None => Err(e),
+            },
+            other => other,
+        }
     }
 
     fn delete_stream(
@@ -337,13 +378,39 @@ impl ObjectStore for LiveStore {
 
     fn list(&self, prefix: Option<&Path>) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>> {
         use futures::{StreamExt, TryStreamExt};
-        let me = LiveStore { inner: self.inner.clone(), prefix: self.prefix.clone(), live: self.live.clone() };
-        self.inner.list(prefix).try_filter(move |m| futures::future::ready(me.visible(&m.location))).boxed()
+        let me = self.clone();
+        let prefix = prefix.cloned();
+        futures::stream::once(async move {
+            let listed: Vec<object_store::ObjectMeta> = me.inner.list(prefix.as_ref()).try_collect().await?;
+            let mut out: Vec<object_store::ObjectMeta> = listed.into_iter().filter(|m| me.visible(&m.location)).collect();
+            let seen = out.iter().map(|m| m.location.to_string()).collect();
+            out.extend(me.unpublished(prefix.as_ref(), &seen).await);
+            Ok::<_, object_store::Error>(futures::stream::iter(out.into_iter().map(Ok)))
+        })
+        .try_flatten()
+        .boxed()
     }
 
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<object_store::ListResult> {
-        let mut result = self.inner.list_with_delimiter(prefix).await?;
+        let mut result = match self.inner.list_with_delimiter(prefix).await {
+            Ok(r) => r,
+            Err(e) if not_found(&e) => object_store::ListResult { common_prefixes: Vec::new(), objects: Vec::new() },
+            Err(e) => return Err(e),
+        };
         result.objects.retain(|m| self.visible(&m.location));
+        let seen = result.objects.iter().map(|m| m.location.to_string()).collect();
+        let depth = prefix.map_or(0, |p| p.parts().count());
+        for meta in self.unpublished(prefix, &seen).await {
+            let parts: Vec<_> = meta.location.parts().collect();
+            if parts.len() == depth + 1 {
+                result.objects.push(meta);
+            } else if parts.len() > depth + 1 {
+                let dir = Path::from_iter(parts.into_iter().take(depth + 1));
+                if !result.common_prefixes.contains(&dir) {
+                    result.common_prefixes.push(dir);
+                }
+            }
+        }
         Ok(result)
     }
 

@@ -2,6 +2,7 @@
 
 mod access;
 mod cli;
+mod commit;
 mod corpus;
 mod ddl;
 mod detect_cli;
