@@ -222,4 +222,9 @@ pub struct ScanArgs {
     /// Only ingest; do not run the detection pack.
     #[arg(long)]
     pub no_detect: bool,
+    /// Print the top N principals, source IPs, event names and error codes of the rows
+    /// written [default: 5 for a forensic pull (--accounts, --regions, --principal,
+    /// --event-source, --event-name), else 0 (off)].
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
 }

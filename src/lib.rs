@@ -18,6 +18,7 @@ pub mod decode;
 pub mod detect;
 pub mod error;
 pub mod failpoint;
+pub mod forensics;
 pub mod pipeline;
 pub mod sink;
 pub mod source;

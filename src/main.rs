@@ -294,6 +294,12 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
     } else {
         args.sources
     };
+    let forensic = !(args.accounts.is_empty()
+        && args.regions.is_empty()
+        && args.principal.is_empty()
+        && args.event_source.is_empty()
+        && args.event_name.is_empty());
+    let top = args.top.unwrap_or(if forensic { 5 } else { 0 });
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -336,6 +342,11 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
         LogFormat::Human => print_summary(&manifest, &options),
         LogFormat::Json => log_summary(&manifest, &options, code),
     }
+    if top > 0 && !manifest.files.is_empty() {
+        let lists = trailhound::forensics::top_of_run(&options.out, &options.s3, &manifest.files, top)
+            .context("summarising the rows pulled")?;
+        print_top(&lists, log_format);
+    }
     if let Some((set, config)) = pack {
         // The run's days, or the days it wrote rows for when no range was given.
         let days = options.days.or_else(|| {
@@ -366,6 +377,22 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
     Ok(code)
 }
 
+/// The top values of what a forensic pull wrote: a block on a terminal, one JSON line otherwise.
+fn print_top(lists: &[trailhound::forensics::Top], log_format: LogFormat) {
+    match log_format {
+        LogFormat::Human => {
+            for list in lists.iter().filter(|l| !l.values.is_empty()) {
+                let values: Vec<String> = list.values.iter().map(|(v, n)| format!("{v} ({n})")).collect();
+                eprintln!("  top {} ({}): {}", list.what.replace('_', " "), list.table, values.join(", "));
+            }
+        }
+        LogFormat::Json => {
+            let top = serde_json::to_string(lists).unwrap_or_default();
+            tracing::info!(target: "trailhound::summary", top = %top, "forensic summary");
+        }
+    }
+}
+
 /// The run summary as one JSON log line (`--log-format json`): what a scheduler alerts on.
 fn log_summary(m: &RunManifest, options: &ScanOptions, exit_code: u8) {
     let t = &m.totals;
@@ -390,6 +417,11 @@ fn log_summary(m: &RunManifest, options: &ScanOptions, exit_code: u8) {
         rows_out_of_range = t.rows_out_of_range,
         rows_filtered = t.rows_filtered,
         parquet_files = t.parquet_files,
+        files_superseded = t.files_superseded,
+        rows_carried_over = t.rows_carried_over,
+        late_day = m.late_day.as_deref().unwrap_or(""),
+        recovered_runs = ?m.recovered.finished,
+        undone_runs = ?m.recovered.undone,
         failed_objects = ?failed,
         manifest = %format!("{}/_runs/{}.json", options.out.trim_end_matches('/'), m.run_id),
         "scan finished"
@@ -454,6 +486,21 @@ fn print_summary(m: &RunManifest, options: &ScanOptions) {
     }
     if t.rows_filtered > 0 {
         eprintln!("  {} records left out by --principal/--event-source/--event-name", t.rows_filtered);
+    }
+    if let Some(day) = &m.late_day {
+        eprintln!("  late deliveries: events of {day} from objects no earlier run wrote are in dt={day}");
+    }
+    if t.files_superseded > 0 {
+        eprintln!(
+            "  replaces {} earlier files of the objects read again ({} rows of other objects carried over)",
+            t.files_superseded, t.rows_carried_over
+        );
+    }
+    for run in &m.recovered.finished {
+        eprintln!("  finished publishing run {run}, which stopped after its commit");
+    }
+    for run in &m.recovered.undone {
+        eprintln!("  deleted what run {run} staged: it stopped before its commit");
     }
     if t.rows_without_event_time > 0 {
         eprintln!(

@@ -99,7 +99,7 @@ impl LakeLocation {
         }
     }
 
-    fn store_url(&self) -> Result<ObjectStoreUrl> {
+    pub fn store_url(&self) -> Result<ObjectStoreUrl> {
         let end = self.url.find("://").map(|i| i + 3).unwrap_or(0);
         let authority_end = self.url[end..].find('/').map_or(self.url.len(), |i| end + i);
         ObjectStoreUrl::parse(&self.url[..authority_end]).map_err(|e| Error::Config(format!("lake {}: {e}", self.url)))

@@ -331,6 +331,12 @@ fn scan_with_row_filters_keeps_only_that_principals_events() {
         }
     }
     assert!(want >= 200, "the sample's Bedrock burst: {want}");
+    // A forensic pull summarises what it pulled.
+    assert!(
+        stderr.contains(&format!("top principal (cloudtrail): arn:aws:iam::111122223333:user/svc-llm-batch ({want})")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("top event name (cloudtrail): bedrock:InvokeModel ("), "{stderr}");
     let batches = read_table(&out, "cloudtrail");
     assert_eq!(batches.iter().map(|(_, b)| b.num_rows()).sum::<usize>(), want);
     assert!(!out.join("s3_access").exists(), "access logs hold no Bedrock events");
@@ -356,6 +362,20 @@ fn json_logs_are_one_object_per_line_with_the_summary_and_exit_code() {
     assert_eq!(f["rows_written"], 2);
     assert_eq!(f["rows_quarantined"], 4);
     assert!(lines.iter().filter(|l| l["level"] == "WARN").count() >= 8, "one warning per rejected object");
+
+    // The same slice again: the scheduler sees what it replaced, and the forensic summary line.
+    let result = trailhound(&[
+        "--log-format", "json", "scan", malformed.to_str().expect("utf8"), "--out", out.to_str().expect("utf8"), "--top", "3",
+    ]);
+    assert_eq!(result.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    let lines: Vec<Value> = stderr.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    let summary = lines.iter().find(|l| l["fields"]["message"] == "scan finished").expect("summary line");
+    assert_eq!(summary["fields"]["rows_written"], 2);
+    assert_eq!(summary["fields"]["files_superseded"], 1, "{summary}");
+    let top = lines.iter().find(|l| l["fields"]["message"] == "forensic summary").expect("forensic summary line");
+    let top: Value = serde_json::from_str(top["fields"]["top"].as_str().expect("top")).expect("top JSON");
+    assert!(top.as_array().expect("lists").iter().any(|l| l["what"] == "event_name"), "{top}");
 
     // A failed run: one JSON error line, exit code 1.
     let result = trailhound(&["--log-format", "json", "scan", "/nonexistent/trail", "--out", out.to_str().expect("utf8")]);

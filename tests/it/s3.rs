@@ -215,12 +215,29 @@ async fn s3_scan_lists_only_the_needed_prefixes_and_writes_an_encrypted_lake() {
     assert_eq!(manifest["totals"]["list_calls"].as_u64(), Some(3));
     assert_eq!(manifest["totals"]["rows_written"].as_u64(), Some(rows as u64));
 
-    // SSE-KMS with the customer-managed key on what was written.
+    // SSE-KMS with the customer-managed key on what was written (data files are moved
+    // from staging at the commit: the copy keeps the key).
     for object in [batches[0].0.clone(), runs[0].location.to_string(), detect_runs[0].location.to_string()] {
         let head: Value = serde_json::from_str(&moto.util(&["head", "plan-lake", &object])).expect("head json");
         assert_eq!(head["ServerSideEncryption"], "aws:kms", "{object}: {head}");
         assert_eq!(head["SSEKMSKeyId"], Value::from(key.as_str()), "{object}: {head}");
     }
+
+    // The same night again: the same rows, in new keys; the old files are gone, nothing
+    // is left in staging and the lock is released.
+    let again = moto.scan(
+        &["s3://plan-src/org/AWSLogs", "--date", "2026-11-25", "--accounts", "111122223333", "--regions", "us-east-1",
+          "--out", "s3://plan-lake/lake", "--kms-key-id", &key, "--no-detect"],
+        KEYS,
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    let rerun = read_lake(&lake, "lake", "cloudtrail").await;
+    assert_eq!(rerun.iter().map(|(_, b)| b.num_rows()).sum::<usize>(), rows, "a re-run doubles nothing");
+    let old: std::collections::BTreeSet<&str> = batches.iter().map(|(k, _)| k.as_str()).collect();
+    assert!(rerun.iter().all(|(k, _)| !old.contains(k.as_str())), "new keys only; the superseded file is deleted");
+    let leftovers: Vec<_> = lake.list(Some(&Path::from("lake/_staging"))).try_collect().await.expect("list staging");
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(lake.head(&Path::from("lake/_runs/_lock")).await.is_err(), "the lock is released");
 }
 
 #[tokio::test(flavor = "multi_thread")]
