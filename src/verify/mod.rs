@@ -897,7 +897,11 @@ impl Run<'_> {
                     );
                 } else if !matches {
                     row.status = Status::Modified;
-                    row.detail = "the SHA-256 of its decompressed content differs from the digest's".into();
+                    row.detail = if digest::is_sha256_hex(&listed.expected_sha256) {
+                        "the SHA-256 of its decompressed content differs from the digest's".into()
+                    } else {
+                        "the digest's hashValue is not a SHA-256 (64 hex digits), so it cannot match".into()
+                    };
                 } else {
                     row.detail = "SHA-256 matches the digest".into();
                 }

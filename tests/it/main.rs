@@ -11,6 +11,7 @@ mod oracle;
 mod plan;
 mod s3;
 mod schema;
+mod verify;
 
 use std::path::{Path, PathBuf};
 
