@@ -225,24 +225,7 @@ pub async fn fetch_public_keys(regions: &[String], start: DateTime<Utc>, end: Da
                 body["NextToken"] = serde_json::Value::from(t.as_str());
             }
             let body = body.to_string().into_bytes();
-            let credential = provider
-                .get_credential()
-                .await
-                .map_err(|e| Error::Credentials { location: location.clone(), message: e.to_string() })?;
-            let amz_date = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
-            let mut request = client
-                .post(parsed.clone())
-                .header("content-type", CONTENT_TYPE)
-                .header("host", &host)
-                .header("x-amz-date", &amz_date)
-                .header("x-amz-target", TARGET)
-                .header("authorization", authorization(&credential, &host, region, &amz_date, &body));
-            if let Some(token) = &credential.token {
-                request = request.header("x-amz-security-token", token);
-            }
-            let response = request.body(body).send().await.map_err(|e| fail(format!("request failed: {e}")))?;
-            let status = response.status();
-            let text = response.bytes().await.map_err(|e| fail(format!("reading the answer failed: {e}")))?;
+            let (status, text) = call(&client, &parsed, &host, region, &provider, &body, &location).await?;
             if !status.is_success() {
                 let answer: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
                 let code = answer.get("__type").and_then(|v| v.as_str()).unwrap_or("");
@@ -262,6 +245,77 @@ pub async fn fetch_public_keys(regions: &[String], start: DateTime<Utc>, end: Da
         }
     }
     Ok(keys)
+}
+
+/// The error and its causes (reqwest's own text leaves out why a request failed).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
+}
+
+const MAX_ATTEMPTS: u32 = 4;
+
+/// One signed ListPublicKeys call; throttling, 5xx answers and failed connections are
+/// retried with backoff.
+async fn call(
+    client: &reqwest::Client,
+    url: &reqwest::Url,
+    host: &str,
+    region: &str,
+    provider: &Arc<dyn CredentialProvider<Credential = AwsCredential>>,
+    body: &[u8],
+    location: &str,
+) -> Result<(reqwest::StatusCode, bytes::Bytes)> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let credential = provider
+            .get_credential()
+            .await
+            .map_err(|e| Error::Credentials { location: location.to_string(), message: e.to_string() })?;
+        let amz_date = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+        let mut request = client
+            .post(url.clone())
+            .header("content-type", CONTENT_TYPE)
+            .header("host", host)
+            .header("x-amz-date", &amz_date)
+            .header("x-amz-target", TARGET)
+            .header("authorization", authorization(&credential, host, region, &amz_date, body));
+        if let Some(token) = &credential.token {
+            request = request.header("x-amz-security-token", token);
+        }
+        let outcome = match request.body(body.to_vec()).send().await {
+            Ok(response) => {
+                let status = response.status();
+                response.bytes().await.map(|text| (status, text))
+            }
+            Err(e) => Err(e),
+        };
+        let retry = match &outcome {
+            Ok((status, text)) => {
+                status.is_server_error()
+                    || status.as_u16() == 429
+                    || (status.as_u16() == 400 && text.windows(10).any(|w| w == b"Throttling"))
+            }
+            Err(_) => true,
+        };
+        if !retry || attempt >= MAX_ATTEMPTS {
+            return outcome.map_err(|e| Error::PublicKeys {
+                location: location.to_string(),
+                message: format!("request failed after {attempt} attempts: {}", error_chain(&e)),
+            });
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
+    }
 }
 
 #[cfg(test)]

@@ -114,6 +114,11 @@ pub async fn verify_async(options: &VerifyOptions) -> Result<VerifyReport> {
     if options.start >= options.end {
         return Err(Error::Config(format!("the range to verify is empty: {} is not before {}", options.start, options.end)));
     }
+    // CloudTrail began in 2013; bounding the range keeps the time arithmetic far from overflow.
+    use chrono::Datelike as _;
+    if options.start.year() < 1970 || options.end.year() > 9000 {
+        return Err(Error::Config(format!("the range {}..{} is outside 1970..9000", options.start, options.end)));
+    }
     let location = match &options.source_store {
         Some(l) => l.clone(),
         None => open_source(&options.source, &options.s3)?,

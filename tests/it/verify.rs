@@ -616,7 +616,7 @@ fn verify_cli_exit_codes_whole_keys_and_outputs() {
 }
 
 /// A loopback stand-in for CloudTrail's ListPublicKeys that records each request.
-fn key_server(answer: String) -> (String, Arc<Mutex<Vec<String>>>) {
+fn key_server(status: &'static str, answer: String) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}/", listener.local_addr().expect("addr"));
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -644,7 +644,7 @@ fn key_server(answer: String) -> (String, Arc<Mutex<Vec<String>>>) {
                 }
             }
             log.lock().expect("log").push(String::from_utf8_lossy(&request).to_string());
-            let response = format!("HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}", answer.len());
+            let response = format!("HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}", answer.len());
             let _ = stream.write_all(response.as_bytes());
         }
     });
@@ -656,11 +656,18 @@ fn verify_fetches_public_keys_with_signed_requests() {
     let trail = Trail::build("trail-bucket", "", &[]);
     let dir = tempfile::tempdir().expect("tmp");
     trail.write_local(dir.path());
-    let (url, seen) = key_server(Signer::trail().public_keys_json());
-    let out = trailhound(
-        &["verify", dir.path().to_str().expect("utf8"), "--start-time", "2026-11-25T09:30:00Z", "--end-time", "2026-11-25T14:00:00Z"],
-        &[("AWS_ENDPOINT_URL_CLOUDTRAIL", &url), ("AWS_ACCESS_KEY_ID", "AKIDTEST"), ("AWS_SECRET_ACCESS_KEY", "secret"), ("AWS_PROFILE", "")],
-    );
+    let run = |url: &str| {
+        Command::new(env!("CARGO_BIN_EXE_trailhound"))
+            .args(["verify", dir.path().to_str().expect("utf8"), "--start-time", "2026-11-25T09:30:00Z", "--end-time", "2026-11-25T14:00:00Z"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", std::env::temp_dir())
+            .envs([("AWS_ENDPOINT_URL_CLOUDTRAIL", url), ("AWS_ACCESS_KEY_ID", "AKIDTEST"), ("AWS_SECRET_ACCESS_KEY", "secret")])
+            .output()
+            .expect("run trailhound")
+    };
+    let (url, seen) = key_server("200 OK", Signer::trail().public_keys_json());
+    let out = run(&url);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let requests = seen.lock().expect("log").clone();
     assert_eq!(requests.len(), 1, "one region, one page: {requests:?}");
@@ -674,6 +681,13 @@ fn verify_fetches_public_keys_with_signed_requests() {
     let body: Value = serde_json::from_str(&requests[0][requests[0].find("\r\n\r\n").expect("body") + 4..]).expect("json body");
     assert_eq!(body["StartTime"], Trail::start().timestamp() - 3600);
     assert_eq!(body["EndTime"], Trail::end().timestamp() + 7200);
+
+    // Refused: could not run (1), one error naming the API and AWS's answer.
+    let (url, _) = key_server("403 Forbidden", r#"{"__type":"AccessDeniedException","message":"not allowed"}"#.into());
+    let out = run(&url);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("ListPublicKeys in us-east-1") && stderr.contains("AccessDeniedException: not allowed"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
