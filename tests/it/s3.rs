@@ -94,7 +94,7 @@ impl Moto {
     }
 
     /// The `prefix=` of every LIST request on `bucket` so far.
-    fn list_prefixes(&self, bucket: &str) -> Vec<String> {
+    pub fn list_prefixes(&self, bucket: &str) -> Vec<String> {
         let log = std::fs::read_to_string(&self.log).expect("moto log");
         log.lines()
             .filter(|l| l.contains(&format!("GET /{bucket}?")) && l.contains("list-type=2"))

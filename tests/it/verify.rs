@@ -714,6 +714,24 @@ async fn verify_over_s3_reads_signature_metadata() {
     assert_eq!(p, rows(&[]));
     assert_eq!(valid, ALL_ROWS);
     assert!(report.rows.iter().all(|r| r.key.starts_with("s3://verify-src/org/AWSLogs/")), "{:?}", report.rows[0].key);
+    // Exactly: the prefix (to find AWSLogs/), AWSLogs/ (accounts), the account's two
+    // folders (regions), then the one day of digests and the one day of log files.
+    let mut prefixes = moto.list_prefixes("verify-src");
+    prefixes.sort();
+    let account = format!("org/AWSLogs/{ACCOUNT}");
+    assert_eq!(
+        prefixes,
+        [
+            "org/".to_string(),
+            "org/AWSLogs/".into(),
+            format!("{account}/CloudTrail-Digest/"),
+            format!("{account}/CloudTrail-Digest/{REGION}/2026/11/25/"),
+            format!("{account}/CloudTrail/"),
+            format!("{account}/CloudTrail/{REGION}/2026/11/25/"),
+        ],
+        "LIST requests"
+    );
+    assert_eq!(report.list_calls, 6);
 
     // Delete a log file; copy a digest over itself without its metadata (unsigned).
     let gone = trail.logs[0][0].clone();
