@@ -45,6 +45,9 @@ pub enum Command {
     },
     /// Ad-hoc SQL (Athena dialect functions) over the lake's tables: cloudtrail, s3_access, findings.
     Sql(SqlArgs),
+    /// Check CloudTrail log file integrity: digest signatures and their chain, the SHA-256
+    /// of every log file, log files no digest lists. Exit code 4 when anything does not verify.
+    Verify(VerifyArgs),
     /// Print Athena CREATE EXTERNAL TABLE statements (partition projection) for the lake.
     AthenaDdl {
         /// The lake on S3 (s3://bucket/prefix).
@@ -227,4 +230,44 @@ pub struct ScanArgs {
     /// --event-source, --event-name), else 0 (off)].
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The trail: a folder or s3://bucket/prefix, at or above AWSLogs/.
+    pub source: String,
+    #[command(flatten)]
+    pub days: DayArgs,
+    /// Start of the range as a UTC time (2026-11-25T10:00:00Z) instead of a whole first day.
+    #[arg(long, value_name = "TIME")]
+    pub start_time: Option<String>,
+    /// End of the range (exclusive) as a UTC time instead of the end of the last day.
+    #[arg(long, value_name = "TIME")]
+    pub end_time: Option<String>,
+    /// Accounts to verify (comma-separated); default all.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub accounts: Vec<String>,
+    /// Regions to verify (comma-separated); default all.
+    #[arg(long, value_delimiter = ',', value_name = "REGION,...")]
+    pub regions: Vec<String>,
+    /// Public keys: the JSON `aws cloudtrail list-public-keys` prints (keys are per
+    /// region: repeat, or comma-separate). Without it, they are fetched from CloudTrail
+    /// with your credentials.
+    #[arg(long, value_delimiter = ',', value_name = "FILE,...")]
+    pub public_keys: Vec<std::path::PathBuf>,
+    /// Write every row (valid ones too) here: .parquet, .json or .jsonl.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// Print the valid rows too, not only the problems.
+    #[arg(long)]
+    pub all: bool,
+    /// An S3-compatible endpoint (default: AWS_ENDPOINT_URL, else AWS).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Retries per S3 request on throttling, 5xx and timeouts (with backoff).
+    #[arg(long, default_value_t = 10)]
+    pub max_retries: usize,
+    /// Objects fetched concurrently.
+    #[arg(long, default_value_t = trailhound::verify::DEFAULT_VERIFY_CONCURRENCY)]
+    pub fetch_concurrency: usize,
 }

@@ -23,6 +23,10 @@ pub enum Error {
     Arrow(#[from] arrow::error::ArrowError),
     #[error("writing the run manifest {location}: {source}")]
     Manifest { location: String, source: serde_json::Error },
+    #[error("reading {key}: {source}")]
+    Read { key: String, source: object_store::Error },
+    #[error("public keys from {location}: {message}")]
+    PublicKeys { location: String, message: String },
     #[error("a pipeline stage stopped unexpectedly: {0}")]
     Pipeline(String),
     #[error("invalid configuration: {0}")]

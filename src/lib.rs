@@ -12,6 +12,10 @@
 //! runs with DataFusion over the lake's tables for the run's days (and the days
 //! before, for history rules), with Trino's functions and the site config as
 //! tables; findings go back to the lake as a `findings` table.
+//!
+//! Integrity ([`verify::verify`]): CloudTrail's signed hourly digests are followed as
+//! a chain and every log file they list is hashed; the report names each digest and
+//! log file that is modified, deleted, unsigned or not covered.
 
 pub mod ddl;
 pub mod decode;
@@ -23,6 +27,7 @@ pub mod pipeline;
 pub mod sink;
 pub mod source;
 pub mod store;
+pub mod verify;
 
 pub use error::{Error, Result};
 pub use pipeline::{scan, ScanOptions};

@@ -13,7 +13,7 @@ use trailhound::store::S3Options;
 use trailhound::ScanOptions;
 
 mod cli;
-use cli::{Cli, Command, DayArgs, DetectArgs, DetectionsCommand, Kind, LogFormat, PackArgs, ScanArgs, SqlArgs, SqlFormat};
+use cli::{Cli, Command, DayArgs, DetectArgs, DetectionsCommand, Kind, LogFormat, PackArgs, ScanArgs, SqlArgs, SqlFormat, VerifyArgs};
 use trailhound::detect::runner::{detect_lake, DetectOptions, DetectOutcome};
 use trailhound::detect::{DetectionSet, SiteConfig};
 use trailhound::decode::{KindHint, RowFilter, Table};
@@ -22,6 +22,8 @@ use trailhound::decode::{KindHint, RowFilter, Table};
 const EXIT_OK: u8 = 0;
 const EXIT_FAILED: u8 = 1;
 const EXIT_REJECTS: u8 = 3;
+/// `verify` finished and something does not verify (modified, deleted, not covered, ...).
+const EXIT_INTEGRITY: u8 = 4;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Command::Detections { command: DetectionsCommand::List { pack, thresholds } } => list_detections(&pack, thresholds),
         Command::Detections { command: DetectionsCommand::Test { pack, fixtures } } => test_detections(&pack, fixtures),
         Command::Sql(args) => sql(args),
+        Command::Verify(args) => verify(args, cli.log_format),
         Command::AthenaDdl { lake, database, since, config, config_views } => athena_ddl(&lake, &database, &since, config, config_views),
     };
     match result {
@@ -518,4 +521,111 @@ fn print_summary(m: &RunManifest, options: &ScanOptions) {
         eprintln!("  not listed: {folder}");
     }
     eprintln!("  manifest: {}/_runs/{}.json", options.out.trim_end_matches('/'), m.run_id);
+}
+
+/// Output formats of `verify --output`, by extension.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReportFormat {
+    Parquet,
+    Json,
+    JsonLines,
+}
+
+fn verify(args: VerifyArgs, log_format: LogFormat) -> Result<u8> {
+    use std::io::Write as _;
+    let format = match &args.output {
+        None => None,
+        Some(path) => match path.extension().and_then(|e| e.to_str()) {
+            Some("parquet") => Some(ReportFormat::Parquet),
+            Some("json") => Some(ReportFormat::Json),
+            Some("jsonl") => Some(ReportFormat::JsonLines),
+            _ => clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("--output {}: the name must end in .parquet, .json or .jsonl\n", path.display()),
+            )
+            .exit(),
+        },
+    };
+    let days = day_range(&args.days)?;
+    let time = |flag: &str, s: &str| -> Result<chrono::DateTime<chrono::Utc>> {
+        Ok(chrono::DateTime::parse_from_rfc3339(s)
+            .with_context(|| format!("{flag} {s:?} is not a UTC time like 2026-11-25T10:00:00Z"))?
+            .to_utc())
+    };
+    let day_start = |day: i64| chrono::DateTime::from_timestamp(day * 86_400, 0).unwrap_or_default();
+    let start = match (&args.start_time, days) {
+        (Some(t), _) => time("--start-time", t)?,
+        (None, Some(d)) => day_start(d.first),
+        (None, None) => anyhow::bail!(
+            "verify needs a range: --date DAY, --from DAY [--to DAY], or --start-time TIME [--end-time TIME]"
+        ),
+    };
+    let end = match (&args.end_time, days) {
+        (Some(t), _) => time("--end-time", t)?,
+        (None, Some(d)) => day_start(d.last + 1),
+        (None, None) => chrono::Utc::now(),
+    };
+    anyhow::ensure!(start < end, "the range is empty: {start} is not before {end}");
+    let public_keys = if args.public_keys.is_empty() {
+        None
+    } else {
+        let mut keys = trailhound::verify::PublicKeys::default();
+        for path in &args.public_keys {
+            keys.extend(trailhound::verify::PublicKeys::from_file(path)?);
+        }
+        Some(keys)
+    };
+    let mut options = trailhound::verify::VerifyOptions::new(&args.source, start, end);
+    options.s3 = S3Options { endpoint_url: args.endpoint_url, kms_key_id: None, max_retries: args.max_retries };
+    options.accounts = args.accounts;
+    options.regions = args.regions;
+    options.public_keys = public_keys;
+    options.concurrency = args.fetch_concurrency;
+    let report = trailhound::verify::verify(&options).context("verify failed")?;
+
+    if let (Some(path), Some(format)) = (&args.output, format) {
+        let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        match format {
+            ReportFormat::Parquet => {
+                let batch = report.to_record_batch()?;
+                let mut w = parquet::arrow::ArrowWriter::try_new(out, batch.schema(), None)?;
+                w.write(&batch)?;
+                w.close()?;
+            }
+            ReportFormat::Json | ReportFormat::JsonLines => {
+                if format == ReportFormat::Json {
+                    report.write_json(&mut out)?;
+                } else {
+                    report.write_json_lines(&mut out)?;
+                }
+                out.flush().with_context(|| format!("writing {}", path.display()))?;
+            }
+        }
+    }
+    // Keys are whole unless a person is reading a terminal.
+    let max_key = std::io::IsTerminal::is_terminal(&std::io::stdout()).then_some(110);
+    let table = report.format_table(args.all, max_key);
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(table.as_bytes())?;
+    stdout.flush()?;
+    let code = if report.is_clean() { EXIT_OK } else { EXIT_INTEGRITY };
+    match log_format {
+        LogFormat::Human => eprintln!("{}", report.summary_line()),
+        LogFormat::Json => {
+            let counts: std::collections::BTreeMap<&str, usize> =
+                report.counts().into_iter().map(|(s, n)| (s.as_str(), n)).collect();
+            tracing::info!(
+                target: "trailhound::summary",
+                exit_code = code,
+                source = %report.source,
+                clean = report.is_clean(),
+                counts = ?counts,
+                list_calls = report.list_calls,
+                elapsed_seconds = report.elapsed_seconds,
+                "verify finished"
+            );
+        }
+    }
+    Ok(code)
 }

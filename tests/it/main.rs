@@ -12,6 +12,7 @@ mod oracle;
 mod plan;
 mod s3;
 mod schema;
+mod verify;
 
 use std::path::{Path, PathBuf};
 

@@ -62,13 +62,13 @@ fn start_server(args: &[&str], extra_env: &[(&str, &str)]) -> Option<Moto> {
     Some(Moto { endpoint: format!("http://127.0.0.1:{port}"), log, _child: child, _stdin: stdin })
 }
 
-fn moto() -> Option<&'static Moto> {
+pub fn moto() -> Option<&'static Moto> {
     static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
     MOTO.get_or_init(|| start_moto(&[])).as_ref()
 }
 
 impl Moto {
-    fn util(&self, args: &[&str]) -> String {
+    pub fn util(&self, args: &[&str]) -> String {
         let out = Command::new(python())
             .arg(repo().join("tests/s3/s3util.py"))
             .arg(&self.endpoint)
@@ -79,7 +79,7 @@ impl Moto {
         String::from_utf8(out.stdout).expect("utf8").trim().to_string()
     }
 
-    fn store(&self, bucket: &str) -> Arc<dyn ObjectStore> {
+    pub fn store(&self, bucket: &str) -> Arc<dyn ObjectStore> {
         Arc::new(
             AmazonS3Builder::new()
                 .with_bucket_name(bucket)
@@ -94,7 +94,7 @@ impl Moto {
     }
 
     /// The `prefix=` of every LIST request on `bucket` so far.
-    fn list_prefixes(&self, bucket: &str) -> Vec<String> {
+    pub fn list_prefixes(&self, bucket: &str) -> Vec<String> {
         let log = std::fs::read_to_string(&self.log).expect("moto log");
         log.lines()
             .filter(|l| l.contains(&format!("GET /{bucket}?")) && l.contains("list-type=2"))
