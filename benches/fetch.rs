@@ -75,6 +75,7 @@ fn options(source: Arc<dyn ObjectStore>, concurrency: usize) -> ScanOptions {
         days: None,
         rows: Default::default(),
         progress: false,
+        verification: None,
     }
 }
 

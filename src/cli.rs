@@ -230,6 +230,15 @@ pub struct ScanArgs {
     /// --event-source, --event-name), else 0 (off)].
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
+    /// First verify the trail's digest chain, signatures and log file hashes for the days
+    /// (as `trailhound verify`; needs --date or --from/--to): each object's status goes
+    /// into the manifest, and the run exits 4 when anything is not valid.
+    #[arg(long)]
+    pub verify: bool,
+    /// Public keys for --verify, as `aws cloudtrail list-public-keys` prints them
+    /// (repeat, or comma-separate); fetched from CloudTrail with your credentials when not given.
+    #[arg(long, value_delimiter = ',', value_name = "FILE,...", requires = "verify")]
+    pub public_keys: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -313,6 +313,14 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
         "--max-decompressed-bytes must be at most 1610612736 (1.5 GiB), got {}",
         args.max_decompressed_bytes
     );
+    let s3 = S3Options { endpoint_url: args.endpoint_url.clone(), kms_key_id: args.kms_key_id.clone(), max_retries: args.max_retries };
+    let days = day_range(&args.days)?;
+    let verification = if args.verify {
+        let days = days.context("--verify needs the days to verify: --date DAY or --from DAY [--to DAY]")?;
+        Some(verify_for_scan(&sources, days, &args.accounts, &args.regions, &s3, &args.public_keys, args.fetch_concurrency, log_format)?)
+    } else {
+        None
+    };
     let options = ScanOptions {
         sources,
         source_stores: Vec::new(),
@@ -320,7 +328,7 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
         out_store: None,
         accounts: args.accounts,
         regions: args.regions,
-        s3: S3Options { endpoint_url: args.endpoint_url, kms_key_id: args.kms_key_id, max_retries: args.max_retries },
+        s3,
         threads,
         fetch_concurrency: args.fetch_concurrency,
         fetch_budget_bytes: 256 << 20,
@@ -330,7 +338,8 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
             ..DecodeLimits::default()
         },
         sink: SinkOptions { codec: args.compression, ..SinkOptions::default() },
-        days: day_range(&args.days)?,
+        days,
+        verification,
         rows: RowFilter { principals: args.principal, event_sources: args.event_source, event_names: args.event_name },
         progress: log_format == LogFormat::Human && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         kind: match args.kind {
@@ -340,7 +349,13 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
         },
     };
     let manifest = trailhound::scan(&options).context("scan failed")?;
-    let code = if manifest.has_rejects() { EXIT_REJECTS } else { EXIT_OK };
+    let code = if manifest.verification.as_ref().is_some_and(|v| !v.is_clean()) {
+        EXIT_INTEGRITY
+    } else if manifest.has_rejects() {
+        EXIT_REJECTS
+    } else {
+        EXIT_OK
+    };
     match log_format {
         LogFormat::Human => print_summary(&manifest, &options),
         LogFormat::Json => log_summary(&manifest, &options, code),
@@ -378,6 +393,58 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
         }
     }
     Ok(code)
+}
+
+/// `scan --verify`: verifies each source for the days (and the day after, whose folder
+/// holds late deliveries the scan reads too) before anything is read.
+#[allow(clippy::too_many_arguments)]
+fn verify_for_scan(
+    sources: &[String],
+    days: DayRange,
+    accounts: &[String],
+    regions: &[String],
+    s3: &S3Options,
+    key_files: &[PathBuf],
+    concurrency: usize,
+    log_format: LogFormat,
+) -> Result<(std::sync::Arc<std::collections::HashMap<String, String>>, trailhound::sink::manifest::Verification)> {
+    use trailhound::sink::manifest::{Verification, VerificationProblem};
+    let public_keys = if key_files.is_empty() {
+        None
+    } else {
+        let mut keys = trailhound::verify::PublicKeys::default();
+        for path in key_files {
+            keys.extend(trailhound::verify::PublicKeys::from_file(path)?);
+        }
+        Some(keys)
+    };
+    let mut statuses = std::collections::HashMap::new();
+    let mut summary = Verification::default();
+    for source in sources {
+        let mut options = trailhound::verify::VerifyOptions::for_days(source, DayRange { first: days.first, last: days.last + 1 });
+        options.s3 = s3.clone();
+        options.accounts = accounts.to_vec();
+        options.regions = regions.to_vec();
+        options.public_keys = public_keys.clone();
+        options.concurrency = concurrency.clamp(1, 256);
+        let report = trailhound::verify::verify(&options).with_context(|| format!("verifying {source}"))?;
+        if log_format == LogFormat::Human {
+            eprintln!("{}", report.summary_line());
+        }
+        for (status, n) in report.counts() {
+            *summary.counts.entry(status.as_str().to_string()).or_default() += n as u64;
+        }
+        for row in report.problems() {
+            summary.problems.push(VerificationProblem {
+                kind: row.kind.as_str().to_string(),
+                key: row.key.clone(),
+                status: row.status.as_str().to_string(),
+                detail: row.detail.clone(),
+            });
+        }
+        statuses.extend(report.log_status().into_iter().map(|(k, s)| (k, s.as_str().to_string())));
+    }
+    Ok((std::sync::Arc::new(statuses), summary))
 }
 
 /// The top values of what a forensic pull wrote: a block on a terminal, one JSON line otherwise.
@@ -423,6 +490,7 @@ fn log_summary(m: &RunManifest, options: &ScanOptions, exit_code: u8) {
         files_superseded = t.files_superseded,
         rows_carried_over = t.rows_carried_over,
         late_day = m.late_day.as_deref().unwrap_or(""),
+        integrity_problems = m.verification.as_ref().map_or(0, |v| v.problems.len()),
         recovered_runs = ?m.recovered.finished,
         undone_runs = ?m.recovered.undone,
         failed_objects = ?failed,
@@ -519,6 +587,13 @@ fn print_summary(m: &RunManifest, options: &ScanOptions) {
     }
     for folder in &t.folders_not_listed {
         eprintln!("  not listed: {folder}");
+    }
+    if let Some(v) = &m.verification {
+        let counts: Vec<String> = v.counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        eprintln!("  integrity (--verify): {}", counts.join(", "));
+        for p in &v.problems {
+            eprintln!("  integrity: {} {}: {}: {}", p.status, p.kind, p.key, p.detail);
+        }
     }
     eprintln!("  manifest: {}/_runs/{}.json", options.out.trim_end_matches('/'), m.run_id);
 }

@@ -102,6 +102,9 @@ pub struct ScanOptions {
     pub rows: RowFilter,
     /// Draw a progress bar on stderr (for a person at a terminal).
     pub progress: bool,
+    /// `--verify`: what the trail's digests say, recorded in the manifest (the status of
+    /// each log file by key, and the summary).
+    pub verification: Option<(Arc<std::collections::HashMap<String, String>>, crate::sink::manifest::Verification)>,
 }
 
 /// The progress bar: objects done of listed, bytes, rows, rate. Hidden unless asked.
@@ -395,6 +398,7 @@ impl Run<'_> {
             let event_tx = event_tx.clone();
             let (days, max_object_bytes) = (options.days, options.max_object_bytes);
             let late = late.clone();
+            let statuses = options.verification.as_ref().map(|(s, _)| s.clone());
             runtime.spawn(async move {
                 let mut next_index = 0;
                 let objects = futures::stream::poll_fn(move |cx| list_rx.poll_recv(cx));
@@ -404,7 +408,10 @@ impl Run<'_> {
                             let _ = event_tx.send(Event::OutOfRange);
                             None
                         }
-                        Registered::Report(report, fetch) => {
+                        Registered::Report(mut report, fetch) => {
+                            if let Some(statuses) = &statuses {
+                                report.verification = statuses.get(&report.key).cloned();
+                            }
                             let index = next_index;
                             next_index += 1;
                             let _ = event_tx.send(Event::Listed(Box::new(report)));
@@ -568,6 +575,7 @@ impl Run<'_> {
             out: options.out.clone(),
             days: options.days.map(|d| [format_day(d.first), format_day(d.last)]),
             late_day: late.as_ref().map(|l| l.day.clone()),
+            verification: options.verification.as_ref().map(|(_, v)| v.clone()),
             row_filter,
             recovered: recovery,
             totals,

@@ -60,6 +60,10 @@ pub struct ObjectReport {
     /// Quarantine reasons and how many records each.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub quarantine_reasons: BTreeMap<String, u64>,
+    /// With `scan --verify`: the log file's integrity status (`valid`, `modified`,
+    /// `not-covered`, ...; see `trailhound verify`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<String>,
 }
 
 impl ObjectReport {
@@ -81,7 +85,31 @@ impl ObjectReport {
             rows_filtered: 0,
             quarantine_raw_omitted: 0,
             quarantine_reasons: BTreeMap::new(),
+            verification: None,
         }
+    }
+}
+
+/// What `scan --verify` found before reading: every digest and log file of the range.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Verification {
+    /// Rows (digests and log files) per status.
+    pub counts: BTreeMap<String, u64>,
+    /// Every row that is not valid: kind, full key, status and why.
+    pub problems: Vec<VerificationProblem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerificationProblem {
+    pub kind: String,
+    pub key: String,
+    pub status: String,
+    pub detail: String,
+}
+
+impl Verification {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
     }
 }
 
@@ -141,6 +169,9 @@ pub struct RunManifest {
     /// `--principal/--event-source/--event-name` of a forensic pull.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row_filter: Option<String>,
+    /// With `--verify`: the integrity of the trail for the run's days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
     /// What this run finished or undid of killed runs before it.
     #[serde(skip_serializing_if = "Recovery::is_empty")]
     pub recovered: Recovery,

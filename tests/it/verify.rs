@@ -749,3 +749,49 @@ async fn verify_over_s3_reads_signature_metadata() {
     assert_eq!(valid, ALL_ROWS - 4);
     assert!(detail(&report, &digest).contains("x-amz-meta-signature"));
 }
+
+/// `scan --verify`: each object's integrity status in the manifest, the problems in its
+/// summary, exit code 4, and the data still ingested (an investigator wants it).
+#[test]
+fn scan_verify_records_each_objects_status_in_the_manifest() {
+    let mut trail = Trail::build("trail-bucket", "", &[]);
+    let dir = tempfile::tempdir().expect("tmp");
+    let keys_file = dir.path().join("keys.json");
+    std::fs::write(&keys_file, Signer::trail().public_keys_json()).expect("keys");
+    let src = dir.path().join("trail");
+    let lake = dir.path().join("lake");
+    let tampered = trail.logs[3][0].clone();
+    trail.object(&tampered).body = gzip(br#"{"Records":[{"eventVersion":"1.11","eventTime":"2026-11-25T12:40:00Z","eventID":"forged"}]}"#);
+    trail.write_local(&src);
+    let (src_s, keys_s, lake_s) = (src.to_str().expect("utf8"), keys_file.to_str().expect("utf8"), lake.to_str().expect("utf8"));
+    let out = trailhound(
+        &["scan", src_s, "--date", "2026-11-25", "--verify", "--public-keys", keys_s, "--out", lake_s, "--no-detect"],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    let whole = format!("{src_s}/{tampered}");
+    assert!(stderr.contains(&format!("integrity: modified log: {whole}")), "{stderr}");
+    let manifest = crate::walk(&lake.join("_runs")).into_iter().find(|p| p.extension().is_some_and(|e| e == "json")).expect("manifest");
+    let m: Value = serde_json::from_slice(&std::fs::read(manifest).expect("read")).expect("json");
+    let statuses: BTreeMap<String, String> = m["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .map(|o| (o["key"].as_str().expect("key").to_string(), o["verification"].as_str().unwrap_or("none").to_string()))
+        .collect();
+    assert_eq!(statuses.len(), 10, "{statuses:?}");
+    for (key, status) in &statuses {
+        let want = if *key == whole { "modified" } else { "valid" };
+        assert_eq!(status, want, "{key}");
+    }
+    let problems: Vec<(&str, &str)> = m["verification"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| (p["status"].as_str().expect("status"), p["key"].as_str().expect("key")))
+        .collect();
+    assert!(problems.contains(&("modified", whole.as_str())), "{problems:?}");
+    // The tampered file's rows are in the lake all the same.
+    assert_eq!(m["totals"]["rows_written"], 10);
+}
