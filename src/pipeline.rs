@@ -473,11 +473,12 @@ impl Run<'_> {
 
         let mut writers = BTreeMap::new();
         for table in Table::ALL {
-            let writer = TableWriter::try_new(
+            let writer = TableWriter::clustered(
                 out_store.clone(),
                 table.name(),
                 run_id,
                 table.schema(),
+                table.cluster_columns(),
                 table.time_column(),
                 options.sink.clone(),
                 runtime.handle().clone(),

@@ -73,6 +73,15 @@ impl Table {
         }
     }
 
+    /// String columns the table's rows are sorted by, before time: the columns the
+    /// detections and analysts filter on most.
+    pub fn cluster_columns(self) -> &'static [&'static str] {
+        match self {
+            Table::CloudTrail => &["eventsource", "eventname"],
+            Table::S3Access => &[],
+        }
+    }
+
     /// The typed event-time column: partitions and sort order come from it.
     pub fn time_column(self) -> &'static str {
         match self {

@@ -91,6 +91,8 @@ pub struct TableWriter {
     run_id: String,
     schema: SchemaRef,
     ts_column: usize,
+    /// String columns rows are sorted by before time.
+    key_columns: Vec<usize>,
     props: WriterProperties,
     options: SinkOptions,
     partitions: BTreeMap<String, Partition>,
@@ -114,15 +116,49 @@ impl TableWriter {
         options: SinkOptions,
         runtime: Handle,
     ) -> Result<Self> {
+        Self::clustered(store, table, run_id, schema, &[], ts_column, options, runtime)
+    }
+
+    /// Like [`Self::try_new`], with rows sorted by the string columns `cluster_by`
+    /// first, then by time: a selective filter on them (`eventsource = 'bedrock...'`)
+    /// then reads a few pages instead of the row group (page statistics, page index).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when a column is missing or not a string.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clustered(
+        store: Arc<dyn ObjectStore>,
+        table: &str,
+        run_id: &str,
+        schema: SchemaRef,
+        cluster_by: &[&str],
+        ts_column: &str,
+        options: SinkOptions,
+        runtime: Handle,
+    ) -> Result<Self> {
         let ts_index = schema
             .index_of(ts_column)
             .map_err(|_| Error::Config(format!("table {table} has no column {ts_column}")))?;
+        let mut key_columns = Vec::with_capacity(cluster_by.len());
+        for name in cluster_by {
+            let i = schema.index_of(name).map_err(|_| Error::Config(format!("table {table} has no column {name}")))?;
+            if schema.field(i).data_type() != &arrow::datatypes::DataType::Utf8 {
+                return Err(Error::Config(format!("table {table}: {name} is not a string column")));
+            }
+            key_columns.push(i);
+        }
         let descriptor = ArrowSchemaConverter::new()
             .convert(&schema)
             .map_err(|e| Error::Parquet { partition: table.into(), source: e })?;
-        let ts_leaf = (0..descriptor.num_columns())
-            .find(|&i| descriptor.column(i).path().string() == ts_column)
-            .ok_or_else(|| Error::Config(format!("{ts_column} is not a Parquet leaf")))?;
+        let leaf = |name: &str| {
+            (0..descriptor.num_columns())
+                .find(|&i| descriptor.column(i).path().string() == name)
+                .ok_or_else(|| Error::Config(format!("{name} is not a Parquet leaf")))
+        };
+        let mut sorting = Vec::new();
+        for name in cluster_by.iter().copied().chain([ts_column]) {
+            sorting.push(SortingColumn { column_idx: i32::try_from(leaf(name)?).unwrap_or(0), descending: false, nulls_first: false });
+        }
         let compression = match options.codec {
             Codec::Zstd => Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()),
             Codec::Snappy => Compression::SNAPPY,
@@ -134,11 +170,9 @@ impl TableWriter {
             .set_dictionary_enabled(true)
             .set_max_row_group_row_count(None)
             .set_max_row_group_bytes(None)
-            .set_sorting_columns(Some(vec![SortingColumn {
-                column_idx: i32::try_from(ts_leaf).unwrap_or(0),
-                descending: false,
-                nulls_first: false,
-            }]))
+            .set_sorting_columns(Some(sorting))
+            // Pages of at most 8 Ki rows: fine enough for the sort to prune by.
+            .set_data_page_row_count_limit(8192)
             .set_created_by(format!("trailhound {}", env!("CARGO_PKG_VERSION")))
             .build();
         Ok(Self {
@@ -147,6 +181,7 @@ impl TableWriter {
             run_id: run_id.to_string(),
             schema,
             ts_column: ts_index,
+            key_columns,
             props,
             options,
             partitions: BTreeMap::new(),
@@ -209,7 +244,7 @@ impl TableWriter {
         }
         let batches = std::mem::take(&mut part.pending);
         self.buffered_bytes -= std::mem::take(&mut part.pending_bytes);
-        let batch = sorted_by_time(&batches, self.ts_column)?;
+        let batch = sorted_rows(&batches, &self.key_columns, self.ts_column)?;
         drop(batches);
         let parquet_err = |source| Error::Parquet { partition: partition.to_string(), source };
         if part.file.is_none() {
@@ -277,30 +312,55 @@ impl TableWriter {
     }
 }
 
-/// The rows of `batches` in one batch, ordered by the timestamp column (nulls last,
-/// ties in arrival order), gathered in a single copy.
-fn sorted_by_time(batches: &[RecordBatch], ts_column: usize) -> Result<RecordBatch> {
-    let mut order: Vec<(i64, usize, usize)> = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
-    let mut sorted = true;
-    let mut last = i64::MIN;
-    for (b, batch) in batches.iter().enumerate() {
+/// The rows of `batches` in one batch, ordered by the string columns `keys` (nulls
+/// last), then the timestamp column (nulls last), ties in arrival order, gathered in a
+/// single copy.
+fn sorted_rows(batches: &[RecordBatch], keys: &[usize], ts_column: usize) -> Result<RecordBatch> {
+    let mut times = Vec::with_capacity(batches.len());
+    let mut strings: Vec<Vec<&arrow::array::StringArray>> = Vec::with_capacity(batches.len());
+    for batch in batches {
         let Some(ts) = batch.column(ts_column).as_any().downcast_ref::<TimestampMillisecondArray>() else {
             return Err(Error::Pipeline("the event-time column is not a millisecond timestamp".into()));
         };
-        for row in 0..batch.num_rows() {
-            let t = if ts.is_null(row) { i64::MAX } else { ts.value(row) };
-            sorted &= t >= last;
-            last = t;
-            order.push((t, b, row));
+        times.push(ts);
+        let mut columns = Vec::with_capacity(keys.len());
+        for &k in keys {
+            let Some(column) = batch.column(k).as_any().downcast_ref::<arrow::array::StringArray>() else {
+                return Err(Error::Pipeline("a sort column is not a string column".into()));
+            };
+            columns.push(column);
         }
+        strings.push(columns);
     }
-    if sorted && batches.len() == 1 {
+    let key = |b: usize, row: usize| {
+        let ts = times[b];
+        let t = if ts.is_null(row) { i64::MAX } else { ts.value(row) };
+        (strings[b].iter().map(move |c| if c.is_null(row) { None } else { Some(c.value(row)) }), t)
+    };
+    let compare = |&(b1, r1): &(usize, usize), &(b2, r2): &(usize, usize)| {
+        let ((k1, t1), (k2, t2)) = (key(b1, r1), key(b2, r2));
+        for (a, b) in k1.zip(k2) {
+            // None (null) sorts after every value.
+            let o = match (a, b) {
+                (Some(a), Some(b)) => a.cmp(b),
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(_), None) => std::cmp::Ordering::Less,
+            };
+            if o != std::cmp::Ordering::Equal {
+                return o;
+            }
+        }
+        t1.cmp(&t2).then((b1, r1).cmp(&(b2, r2)))
+    };
+    let mut order: Vec<(usize, usize)> =
+        batches.iter().enumerate().flat_map(|(b, batch)| (0..batch.num_rows()).map(move |r| (b, r))).collect();
+    if batches.len() == 1 && order.windows(2).all(|w| compare(&w[0], &w[1]) != std::cmp::Ordering::Greater) {
         return Ok(batches[0].clone());
     }
-    order.sort_by_key(|&(t, _, _)| t);
-    let indices: Vec<(usize, usize)> = order.into_iter().map(|(_, b, row)| (b, row)).collect();
+    order.sort_unstable_by(compare);
     let refs: Vec<&RecordBatch> = batches.iter().collect();
-    Ok(interleave_record_batch(&refs, &indices)?)
+    Ok(interleave_record_batch(&refs, &order)?)
 }
 
 /// Splits a batch by the UTC day of its timestamp column; null times go to the

@@ -83,20 +83,27 @@ fn read_table(out: &Path, table: &str) -> Vec<(String, RecordBatch)> {
             .unwrap_or_else(|| panic!("{name} is not under dt=")).to_string();
         let file = std::fs::File::open(&path).expect("open parquet");
         let reader = ParquetRecordBatchReaderBuilder::try_new(file).expect("parquet footer").build().expect("reader");
-        let mut last = i64::MIN;
+        // CloudTrail rows are sorted by event source, event name, then time; access-log
+        // rows by time (nulls last).
+        let clusters: &[&str] = if table == "cloudtrail" { &["eventsource", "eventname"] } else { &[] };
+        let mut last: (Vec<Option<String>>, i64) = (Vec::new(), i64::MIN);
+        let nulls_last = |v: &Vec<Option<String>>| v.iter().map(|s| (s.is_none(), s.clone())).collect::<Vec<_>>();
         for batch in reader {
             let batch = batch.expect("batch");
             assert_eq!(batch.schema().fields(), schema.fields(), "{name}: schema");
             let ts = batch.column_by_name(ts_column).expect("ts").as_primitive::<TimestampMillisecondType>();
+            let keys: Vec<_> = clusters.iter().map(|c| batch.column_by_name(c).expect("cluster column").as_string::<i32>().clone()).collect();
             for i in 0..ts.len() {
+                let k: Vec<Option<String>> = keys.iter().map(|c| (!c.is_null(i)).then(|| c.value(i).to_string())).collect();
+                let t = if ts.is_null(i) { i64::MAX } else { ts.value(i) };
+                let here = (nulls_last(&k), t);
+                assert!(here >= (nulls_last(&last.0), last.1), "{name}: rows not sorted by {clusters:?}, then event time");
+                last = (k, t);
                 if ts.is_null(i) {
                     assert_eq!(dt, "__HIVE_DEFAULT_PARTITION__", "{name}: null time outside the null partition");
-                    last = i64::MAX;
                     continue;
                 }
                 let v = ts.value(i);
-                assert!(v >= last, "{name}: rows not sorted by event time");
-                last = v;
                 let day = chrono::DateTime::from_timestamp_millis(v).expect("ts").format("%Y-%m-%d").to_string();
                 assert_eq!(day, dt, "{name}: row in the wrong partition");
             }
