@@ -350,7 +350,7 @@ impl Run<'_> {
 
     fn scan(&self, started: Instant, started_at: chrono::DateTime<chrono::Utc>, committed: &mut bool) -> Result<RunManifest> {
         let (options, runtime, out_store, run_id) = (self.options, self.runtime, self.store, self.run_id);
-        let ledger = self.block_on(Ledger::load(out_store))?;
+        let mut ledger = self.block_on(Ledger::load(out_store))?;
         let recovery = self.block_on(commit::recover(out_store, &ledger, self.local_root))?;
         let row_filter = row_filter_text(&options.rows);
         if let Some(other) = ledger.live_scans().find(|r| r.row_filter != row_filter) {
@@ -590,7 +590,12 @@ impl Run<'_> {
         let body = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Manifest { location: key.clone(), source: e })?;
         self.block_on(commit::commit(out_store, &key, body))?;
         *committed = true;
-        self.block_on(commit::publish(out_store, &manifest.commit_record(), self.local_root))?;
+        let record = manifest.commit_record();
+        self.block_on(commit::publish(out_store, &record, self.local_root))?;
+        ledger.add(&key, record);
+        if let Err(e) = self.block_on(ledger.save_checkpoint(out_store)) {
+            warn!(error = %e, "writing the ledger checkpoint failed; the next run reads the manifests");
+        }
         Ok(manifest)
     }
 

@@ -190,6 +190,13 @@ fn run_and_write(
         if !files.is_empty() {
             runtime.block_on(commit::publish(store, &committed, local_root))?;
         }
+        if let Some(ledger) = &location.ledger {
+            let mut ledger = Ledger::clone(ledger);
+            ledger.add(&key, committed);
+            if let Err(e) = runtime.block_on(ledger.save_checkpoint(store)) {
+                tracing::warn!(error = %e, "writing the ledger checkpoint failed; the next run reads the manifests");
+            }
+        }
     }
     Ok(DetectOutcome { report, new_findings: new.len(), files, window, min_history_days: config.history.min_days, written: options.write })
 }

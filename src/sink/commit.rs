@@ -35,6 +35,10 @@ pub const RUNS: &str = "_runs";
 pub const STAGING: &str = "_staging";
 const PENDING: &str = "_pending";
 const LOCK: &str = "_runs/_lock";
+/// The committed records of the manifests, compact, rewritten after each publish so that
+/// a run reads a year of nightly manifests as one small object (a cache: manifests not
+/// in it are read, and a missing or unreadable one is rebuilt from the manifests).
+const CHECKPOINT: &str = "_ledger/checkpoint.json";
 
 /// Where a run stages a file before its commit.
 pub fn staged_key(run_id: &str, key: &str) -> String {
@@ -43,7 +47,7 @@ pub fn staged_key(run_id: &str, key: &str) -> String {
 
 /// What the protocol reads of a manifest (scan and detect manifests alike; every other
 /// field is ignored, and manifests of versions before the protocol read as published).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct CommitRecord {
     pub run_id: String,
     #[serde(default)]
@@ -62,7 +66,7 @@ pub struct CommitRecord {
     pub row_filter: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct CommittedFile {
     pub key: String,
     #[serde(default)]
@@ -86,12 +90,19 @@ pub struct LiveFile {
 pub struct Ledger {
     /// Live files by key (relative to the lake root).
     pub live: BTreeMap<String, LiveFile>,
-    /// Committed runs by id.
+    /// Committed records by manifest key (`_runs/<run-id>.json`, `_runs/<run-id>.detect.json`:
+    /// a scan and its detections share a run id).
     pub runs: BTreeMap<String, CommitRecord>,
 }
 
+#[derive(Deserialize, serde::Serialize, Default)]
+struct Checkpoint {
+    manifests: BTreeMap<String, CommitRecord>,
+}
+
 impl Ledger {
-    /// Reads every manifest under `_runs/`.
+    /// Reads the committed state: the checkpoint, and every manifest under `_runs/` it
+    /// does not hold yet.
     ///
     /// # Errors
     /// A failing listing or read; a manifest that is not JSON (named).
@@ -102,39 +113,82 @@ impl Ledger {
             .try_collect()
             .await
             .map_err(|e| Error::List { location: format!("{RUNS}/"), source: e })?;
-        let keys: Vec<Path> = metas
+        let keys: Vec<String> = metas
             .into_iter()
             .map(|m| m.location)
             .filter(|p| p.filename().is_some_and(|f| f.ends_with(".json") && !f.starts_with('_')))
+            .map(|p| p.to_string())
             .collect();
-        let records: Vec<CommitRecord> = futures::stream::iter(keys)
+        let mut cached = match store.get(&Path::from(CHECKPOINT)).await {
+            Ok(r) => match r.bytes().await.map(|b| serde_json::from_slice::<Checkpoint>(&b)) {
+                Ok(Ok(c)) => c.manifests,
+                Ok(Err(e)) => {
+                    warn!(error = %e, "the lake's {CHECKPOINT} is unreadable; reading every manifest");
+                    BTreeMap::new()
+                }
+                Err(_) => BTreeMap::new(),
+            },
+            Err(_) => BTreeMap::new(),
+        };
+        let missing: Vec<String> = keys.iter().filter(|k| !cached.contains_key(*k)).cloned().collect();
+        let read: Vec<(String, CommitRecord)> = futures::stream::iter(missing)
             .map(|key| {
                 let store = store.clone();
                 async move {
-                    let bytes = match store.get(&key).await {
+                    let path = Path::from(key.as_str());
+                    let bytes = match store.get(&path).await {
                         Ok(r) => r.bytes().await,
                         Err(e) => Err(e),
                     }
-                    .map_err(|e| Error::Output { location: key.to_string(), source: e })?;
-                    serde_json::from_slice::<CommitRecord>(&bytes).map_err(|e| {
+                    .map_err(|e| Error::Output { location: key.clone(), source: e })?;
+                    let record = serde_json::from_slice::<CommitRecord>(&bytes).map_err(|e| {
                         Error::Config(format!(
                             "the manifest {key} is not a trailhound manifest ({e}); move it out of {RUNS}/ if it is not one"
                         ))
-                    })
+                    })?;
+                    Ok::<_, Error>((key, record))
                 }
             })
             .buffer_unordered(32)
             .try_collect()
             .await?;
-        Ok(Self::from_records(records))
+        // Only manifests that are there count (one deleted by hand is gone from the cache too).
+        let mut records: BTreeMap<String, CommitRecord> = keys.iter().filter_map(|k| cached.remove_entry(k)).collect();
+        records.extend(read);
+        Ok(Self::from_manifests(records))
     }
 
-    /// The ledger of these committed runs.
+    /// Rewrites the checkpoint from this ledger (after a publish, with the lock held).
+    ///
+    /// # Errors
+    /// The store refused the write.
+    pub async fn save_checkpoint(&self, store: &Arc<dyn ObjectStore>) -> Result<()> {
+        let body = serde_json::to_vec(&Checkpoint { manifests: self.runs.clone() })
+            .map_err(|e| Error::Manifest { location: CHECKPOINT.into(), source: e })?;
+        store
+            .put(&Path::from(CHECKPOINT), PutPayload::from(body))
+            .await
+            .map_err(|e| Error::Output { location: CHECKPOINT.into(), source: e })?;
+        Ok(())
+    }
+
+    /// Adds a record this process just committed.
+    pub fn add(&mut self, manifest_key: &str, record: CommitRecord) {
+        let mut runs = std::mem::take(&mut self.runs);
+        runs.insert(manifest_key.to_string(), record);
+        *self = Self::from_manifests(runs);
+    }
+
+    /// The ledger of these committed records (tests: keyed by run id).
     pub fn from_records(records: Vec<CommitRecord>) -> Self {
+        Self::from_manifests(records.into_iter().map(|r| (format!("{RUNS}/{}.{}.json", r.run_id, r.command), r)).collect())
+    }
+
+    /// The ledger of committed records by manifest key.
+    pub fn from_manifests(runs: BTreeMap<String, CommitRecord>) -> Self {
         let mut live = BTreeMap::new();
         let mut superseded = BTreeSet::new();
-        let mut runs = BTreeMap::new();
-        for record in records {
+        for record in runs.values() {
             for f in &record.files {
                 let table = f.key.split('/').next().unwrap_or_default().to_string();
                 live.insert(
@@ -143,7 +197,6 @@ impl Ledger {
                 );
             }
             superseded.extend(record.supersedes.iter().cloned());
-            runs.insert(record.run_id.clone(), record);
         }
         for key in &superseded {
             live.remove(key);
@@ -207,13 +260,14 @@ pub async fn recover(store: &Arc<dyn ObjectStore>, ledger: &Ledger, local_root: 
     let mut recovery = Recovery::default();
     for dir in listing.common_prefixes {
         let Some(run_id) = dir.filename().map(str::to_string) else { continue };
-        match ledger.runs.get(&run_id) {
-            Some(record) => {
+        let records: Vec<&CommitRecord> = ledger.runs.values().filter(|r| r.run_id == run_id).collect();
+        match records.is_empty() {
+            false => {
                 warn!(run_id, "finishing the publishing of a run that stopped after its commit");
-                publish(store, record, local_root).await?;
+                publish_all(store, &records, local_root).await?;
                 recovery.finished.push(run_id);
             }
-            None => {
+            true => {
                 warn!(run_id, "deleting the staged files of a run that stopped before its commit");
                 delete_prefix(store, &dir).await?;
                 remove_local_dir(local_root, &run_id);
@@ -257,6 +311,51 @@ pub async fn commit(store: &Arc<dyn ObjectStore>, key: &str, manifest: Vec<u8>) 
 /// # Errors
 /// A failing move or delete; a committed file found neither staged nor published.
 pub async fn publish(store: &Arc<dyn ObjectStore>, record: &CommitRecord, local_root: Option<&std::path::Path>) -> Result<()> {
+    publish_all(store, &[record], local_root).await
+}
+
+/// [`publish`] for the committed records of one run (its scan and its detections):
+/// every move first, then the deletes, then the staging.
+///
+/// # Errors
+/// As [`publish`].
+pub async fn publish_all(store: &Arc<dyn ObjectStore>, records: &[&CommitRecord], local_root: Option<&std::path::Path>) -> Result<()> {
+    let Some(first) = records.first() else { return Ok(()) };
+    let run_id = first.run_id.clone();
+    for record in records {
+        publish_files(store, record).await?;
+    }
+    for record in records {
+        for key in &record.supersedes {
+            match store.delete(&Path::from(key.as_str())).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(Error::Output { location: key.clone(), source: e }),
+            }
+        }
+        if !record.supersedes.is_empty() {
+            info!(run_id = record.run_id, superseded = record.supersedes.len(), "published; superseded files deleted");
+        }
+    }
+    failpoint::hit("before-cleanup");
+    // Leftovers (a local multipart upload's temporary file), then the marker, last.
+    let dir = Path::from(format!("{STAGING}/{run_id}"));
+    let marker = Path::from(staged_key(&run_id, PENDING));
+    let rest: Vec<Path> = store
+        .list(Some(&dir))
+        .map_ok(|m| m.location)
+        .try_filter(|p| futures::future::ready(*p != marker))
+        .try_collect()
+        .await
+        .map_err(|e| Error::List { location: dir.to_string(), source: e })?;
+    for p in rest {
+        delete_if_there(store, &p).await?;
+    }
+    delete_if_there(store, &marker).await?;
+    remove_local_dir(local_root, &run_id);
+    Ok(())
+}
+
+async fn publish_files(store: &Arc<dyn ObjectStore>, record: &CommitRecord) -> Result<()> {
     let keys = record.files.iter().map(|f| f.key.as_str()).chain(record.quarantine_files.iter().map(String::as_str));
     for key in keys {
         let staged = Path::from(staged_key(&record.run_id, key));
@@ -274,31 +373,6 @@ pub async fn publish(store: &Arc<dyn ObjectStore>, record: &CommitRecord, local_
             }
             Err(e) => return Err(Error::Output { location: key.to_string(), source: e }),
         }
-    }
-    for key in &record.supersedes {
-        match store.delete(&Path::from(key.as_str())).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-            Err(e) => return Err(Error::Output { location: key.clone(), source: e }),
-        }
-    }
-    failpoint::hit("before-cleanup");
-    // Leftovers (a local multipart upload's temporary file), then the marker, last.
-    let dir = Path::from(format!("{STAGING}/{}", record.run_id));
-    let marker = Path::from(staged_key(&record.run_id, PENDING));
-    let rest: Vec<Path> = store
-        .list(Some(&dir))
-        .map_ok(|m| m.location)
-        .try_filter(|p| futures::future::ready(*p != marker))
-        .try_collect()
-        .await
-        .map_err(|e| Error::List { location: dir.to_string(), source: e })?;
-    for p in rest {
-        delete_if_there(store, &p).await?;
-    }
-    delete_if_there(store, &marker).await?;
-    remove_local_dir(local_root, &record.run_id);
-    if !record.supersedes.is_empty() {
-        info!(run_id = record.run_id, superseded = record.supersedes.len(), "published; superseded files deleted");
     }
     Ok(())
 }

@@ -292,6 +292,15 @@ fn consecutive_nightly_runs_write_every_event_once_including_late_deliveries() {
     ok(&rerun1);
     assert_clean(&lake);
     assert_eq!(canonical_rows(&lake, &live_files(&lake)), before);
+
+    // The ledger checkpoint is a cache: unreadable, it is rebuilt from the manifests.
+    std::fs::write(lake.join("_ledger/checkpoint.json"), b"not json").expect("corrupt");
+    ok(&scan(&source, &lake, "2026-11-26", &[], &[]));
+    assert_clean(&lake);
+    assert_eq!(canonical_rows(&lake, &live_files(&lake)), before);
+    let checkpoint: Value = serde_json::from_slice(&std::fs::read(lake.join("_ledger/checkpoint.json")).expect("read")).expect("rewritten");
+    let runs = walk(&lake.join("_runs")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")).count();
+    assert_eq!(checkpoint["manifests"].as_object().map(|m| m.len()), Some(runs), "one entry per manifest");
 }
 
 fn manifest_path(lake: &Path, out: &Output) -> PathBuf {
@@ -416,4 +425,37 @@ fn a_forensic_filter_cannot_mix_into_a_lake_written_without_it() {
     ok(&scan(&source, &pull, "2026-11-25", &["--principal", "analyst"], &[]));
     ok(&scan(&source, &pull, "2026-11-25", &["--principal", "analyst"], &[]));
     assert_clean(&pull);
+}
+
+/// A scan whose detections died right after committing their findings: the next run
+/// publishes the scan's and the detections' files together, and nothing is lost.
+#[test]
+fn findings_committed_by_a_killed_run_are_published_by_the_next() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sample = crate::repo().join("testdata/sample-trail");
+    let run = |lake: &Path, env: &[(&str, &str)]| {
+        trailhound(&["scan", s(&sample), "--date", "2026-11-25", "--out", s(lake)], env)
+    };
+    let reference = tmp.path().join("reference");
+    ok(&run(&reference, &[]));
+    let findings = |lake: &Path| -> BTreeSet<String> {
+        live_files(lake).into_iter().filter(|f| f.starts_with("findings/")).collect()
+    };
+    let want = canonical_rows(&reference, &findings(&reference));
+    assert!(!want.is_empty(), "the sample's 25th has findings");
+
+    let lake = tmp.path().join("lake");
+    // The first commit is the scan's, the second the detections'.
+    let killed = run(&lake, &[("TRAILHOUND_FAILPOINT", "after-commit:2")]);
+    assert_eq!(killed.status.signal(), Some(9), "{}", String::from_utf8_lossy(&killed.stderr));
+    assert!(visible_files(&lake).iter().all(|f| !f.starts_with("findings/")), "findings still staged");
+    let sql = trailhound(&["sql", "--lake", s(&lake), "--format", "csv", "SELECT count(*) AS n FROM findings"], &[]);
+    let n: usize = String::from_utf8_lossy(&sql.stdout).lines().nth(1).expect("count").trim().parse().expect("number");
+    assert_eq!(n, want.len(), "the reader sees the committed findings before they are published");
+
+    let next = run(&lake, &[]);
+    ok(&next);
+    assert_clean(&lake);
+    assert_eq!(canonical_rows(&lake, &findings(&lake)), want, "the findings equal a clean run's, none doubled");
+    assert!(lake.join("_ledger/checkpoint.json").is_file(), "the ledger checkpoint is written");
 }
