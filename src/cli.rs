@@ -200,6 +200,9 @@ pub struct ScanArgs {
     /// Retries per S3 request on throttling, 5xx and timeouts (with backoff).
     #[arg(long, default_value_t = 10)]
     pub max_retries: usize,
+    /// Seconds one S3 request may take before it is abandoned and retried.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub s3_timeout: u64,
     #[command(flatten)]
     pub days: DayArgs,
     /// Decode threads (default: every core).
@@ -220,6 +223,10 @@ pub struct ScanArgs {
     /// Reject objects that decompress to more than this many bytes (checked while inflating).
     #[arg(long, default_value_t = 1 << 30)]
     pub max_decompressed_bytes: u64,
+    /// Quarantine records (a CloudTrail `Records` element, an access-log line) larger
+    /// than this many bytes.
+    #[arg(long, default_value_t = 16 << 20)]
+    pub max_record_bytes: u64,
     #[command(flatten)]
     pub pack: PackArgs,
     /// Only ingest; do not run the detection pack.

@@ -17,17 +17,29 @@
 //! a chain and every log file they list is hashed; the report names each digest and
 //! log file that is modified, deleted, unsigned or not covered.
 
-pub mod ddl;
 pub mod decode;
+#[cfg(feature = "engine")]
+pub mod ddl;
+#[cfg(feature = "engine")]
 pub mod detect;
+#[cfg(feature = "engine")]
 pub mod error;
+#[cfg(feature = "engine")]
 pub mod failpoint;
+#[cfg(feature = "engine")]
 pub mod forensics;
+#[cfg(feature = "engine")]
 pub mod pipeline;
+#[cfg(feature = "engine")]
 pub mod sink;
+#[cfg(feature = "engine")]
 pub mod source;
+#[cfg(feature = "engine")]
 pub mod store;
+#[cfg(feature = "engine")]
 pub mod verify;
 
+#[cfg(feature = "engine")]
 pub use error::{Error, Result};
+#[cfg(feature = "engine")]
 pub use pipeline::{scan, ScanOptions};

@@ -194,7 +194,7 @@ fn detect(args: DetectArgs, log_format: LogFormat) -> Result<u8> {
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let options = DetectOptions {
         lake: args.lake,
-        s3: S3Options { endpoint_url: args.endpoint_url, kms_key_id: args.kms_key_id, max_retries: 10 },
+        s3: S3Options { endpoint_url: args.endpoint_url, kms_key_id: args.kms_key_id, max_retries: 10, ..S3Options::default() },
         days,
         config,
         set,
@@ -216,7 +216,7 @@ fn sql(args: SqlArgs) -> Result<u8> {
         SqlFormat::Csv
     });
     anyhow::ensure!(format != SqlFormat::Parquet || args.output.is_some(), "--format parquet needs --output FILE");
-    let s3 = S3Options { endpoint_url: args.endpoint_url, kms_key_id: None, max_retries: 10 };
+    let s3 = S3Options { endpoint_url: args.endpoint_url, kms_key_id: None, max_retries: 10, ..S3Options::default() };
     let mut location = trailhound::detect::lake::LakeLocation::open(&args.lake, &s3)
         .with_context(|| format!("opening the lake {}", args.lake))?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -313,7 +313,12 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
         "--max-decompressed-bytes must be at most 1610612736 (1.5 GiB), got {}",
         args.max_decompressed_bytes
     );
-    let s3 = S3Options { endpoint_url: args.endpoint_url.clone(), kms_key_id: args.kms_key_id.clone(), max_retries: args.max_retries };
+    let s3 = S3Options {
+        endpoint_url: args.endpoint_url.clone(),
+        kms_key_id: args.kms_key_id.clone(),
+        max_retries: args.max_retries,
+        request_timeout: Some(std::time::Duration::from_secs(args.s3_timeout.max(1))),
+    };
     let days = day_range(&args.days)?;
     let verification = if args.verify {
         let days = days.context("--verify needs the days to verify: --date DAY or --from DAY [--to DAY]")?;
@@ -335,6 +340,7 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
         max_object_bytes: args.max_object_bytes,
         limits: DecodeLimits {
             max_decompressed_bytes: args.max_decompressed_bytes,
+            max_record_bytes: args.max_record_bytes,
             ..DecodeLimits::default()
         },
         sink: SinkOptions { codec: args.compression, ..SinkOptions::default() },
@@ -584,6 +590,9 @@ fn print_summary(m: &RunManifest, options: &ScanOptions) {
     }
     for o in m.objects.iter().filter(|o| o.rows_quarantined > 0) {
         eprintln!("  quarantined {} of {} records from {}", o.rows_quarantined, o.records_read, o.key);
+        if let (trailhound::sink::manifest::ObjectStatus::Decoded, Some(damage)) = (o.status, &o.reason) {
+            eprintln!("    damaged: {damage}");
+        }
     }
     for folder in &t.folders_not_listed {
         eprintln!("  not listed: {folder}");
@@ -651,7 +660,7 @@ fn verify(args: VerifyArgs, log_format: LogFormat) -> Result<u8> {
         Some(keys)
     };
     let mut options = trailhound::verify::VerifyOptions::new(&args.source, start, end);
-    options.s3 = S3Options { endpoint_url: args.endpoint_url, kms_key_id: None, max_retries: args.max_retries };
+    options.s3 = S3Options { endpoint_url: args.endpoint_url, kms_key_id: None, max_retries: args.max_retries, ..S3Options::default() };
     options.accounts = args.accounts;
     options.regions = args.regions;
     options.public_keys = public_keys;

@@ -424,10 +424,7 @@ impl Run<'_> {
                     .map(|(index, object)| {
                         let range = late.as_ref().and_then(|l| l.range_for(&object.key));
                         async move {
-                            let body = match object.store.get(&object.location).await {
-                                Ok(r) => r.bytes().await.map_err(|e| format!("reading the object failed: {e}")),
-                                Err(e) => Err(format!("fetching the object failed: {e}")),
-                            };
+                            let body = fetch(&object, max_object_bytes).await;
                             crate::failpoint::hit("fetched");
                             Fetched { index, key: object.key, body, range, permit: None }
                         }
@@ -666,6 +663,39 @@ impl Run<'_> {
     }
 }
 
+/// GETs one object whole. object_store retries throttling, 5xx, timeouts and
+/// resets, and resumes a body cut short with a range request; what still fails, or
+/// comes back other than listed, is this object's reason.
+async fn fetch(object: &SourceObject, max_object_bytes: u64) -> std::result::Result<Bytes, String> {
+    let reply = match object.store.get(&object.location).await {
+        Ok(reply) => reply,
+        Err(object_store::Error::NotFound { .. }) => {
+            return Err("the object was listed but is gone: deleted before it was read (NotFound)".into())
+        }
+        Err(e) => return Err(format!("fetching the object failed: {}", crate::store::error_summary(&e))),
+    };
+    let (size, e_tag) = (reply.meta.size, reply.meta.e_tag.clone());
+    if size > max_object_bytes {
+        return Err(format!(
+            "object is {size} bytes, larger than the limit of {max_object_bytes} bytes (--max-object-bytes)"
+        ));
+    }
+    if let (Some(listed), Some(now)) = (&object.e_tag, &e_tag) {
+        if listed != now {
+            return Err(format!("the object changed between listing and reading (ETag {listed}, now {now})"));
+        }
+    }
+    let body = reply.bytes().await.map_err(|e| format!("reading the object failed: {}", crate::store::error_summary(&e)))?;
+    if body.len() as u64 != object.size {
+        return Err(format!(
+            "read {} bytes, but the object is {} bytes: the body was cut short or the object changed",
+            body.len(),
+            object.size
+        ));
+    }
+    Ok(body)
+}
+
 fn decode_worker(
     fetch_rx: &Mutex<tokio::sync::mpsc::Receiver<Fetched>>,
     batch_tx: &mpsc::SyncSender<(Table, RecordBatch)>,
@@ -685,6 +715,9 @@ fn decode_worker(
         let result = body.and_then(|bytes| decoder.decode(&key, &bytes, hint).map_err(|e| e.to_string()));
         drop(permit);
         match &result {
+            Ok((_, FileVerdict::Events { damage: Some(damage), quarantined, .. })) => {
+                warn!(key, damage, quarantined = quarantined.len(), "object damaged: its good records are kept, the rest quarantined");
+            }
             Ok(verdict) => debug!(key, ?verdict, "decoded"),
             Err(error) => warn!(key, error, "object rejected"),
         }
@@ -718,8 +751,9 @@ fn apply_outcome(
         report.table = Some(*table);
     }
     match result.map(|(_, verdict)| verdict) {
-        Ok(FileVerdict::Events { records, quarantined, out_of_range, filtered, compression, decompressed_bytes }) => {
+        Ok(FileVerdict::Events { records, quarantined, out_of_range, filtered, compression, decompressed_bytes, damage }) => {
             report.status = ObjectStatus::Decoded;
+            report.reason = damage;
             report.compression = Some(compression);
             report.decompressed_bytes = decompressed_bytes;
             report.records_read = records;

@@ -30,6 +30,8 @@ pub struct S3Options {
     pub kms_key_id: Option<String>,
     /// Retries per request on throttling, 5xx and timeouts.
     pub max_retries: usize,
+    /// How long one request may take before it is retried (default 120 s).
+    pub request_timeout: Option<Duration>,
 }
 
 /// An opened location: a store and the prefix inside it.
@@ -148,7 +150,7 @@ pub fn open_s3(url: &str, options: &S3Options) -> Result<Location> {
             ClientOptions::new()
                 .with_allow_http(endpoint.as_deref().is_some_and(|e| e.starts_with("http://")))
                 .with_connect_timeout(Duration::from_secs(5))
-                .with_timeout(Duration::from_secs(120))
+                .with_timeout(options.request_timeout.unwrap_or(Duration::from_secs(120)))
                 .with_pool_max_idle_per_host(256),
         );
     let store = builder.build().map_err(|e| Error::Config(format!("{url}: {e}")))?;

@@ -14,13 +14,16 @@ use super::compression::{decompress_into, Compression};
 use super::json::{span, type_name, write_value};
 use super::schema::{cloudtrail_schema, CLOUDTRAIL_RECORD, EVENT_TIME_TS, SOURCE_KEY, UNMAPPED};
 use super::time::parse_timestamp_ms;
-use super::{DecodeError, RowFilter};
+use super::{split, DecodeError, RowFilter};
 
 /// Limits that protect the decoder from hostile objects.
 #[derive(Debug, Clone, Copy)]
 pub struct DecodeLimits {
     /// Cap on the decompressed size of one object.
     pub max_decompressed_bytes: u64,
+    /// Cap on the size of one record (a `Records` element or an access-log line);
+    /// larger ones are quarantined.
+    pub max_record_bytes: u64,
     /// Cap on JSON nesting depth.
     pub max_depth: usize,
     /// Emit a batch once this many rows are buffered.
@@ -36,6 +39,7 @@ impl Default for DecodeLimits {
     fn default() -> Self {
         Self {
             max_decompressed_bytes: 1 << 30,
+            max_record_bytes: 16 << 20,
             max_depth: 512,
             batch_rows: 64 * 1024,
             batch_bytes: 32 << 20,
@@ -123,6 +127,10 @@ pub enum FileVerdict {
         compression: Compression,
         /// Size of the content after decompression.
         decompressed_bytes: u64,
+        /// Damage to the object as a whole that its records survived (a gzip stream
+        /// that ends early, content that is not valid JSON as a whole): the good
+        /// records are kept and the bad parts quarantined.
+        damage: Option<String>,
     },
     /// A CloudTrail digest file (integrity validation), not events.
     Digest,
@@ -137,6 +145,8 @@ pub struct CloudTrailDecoder {
     buffers: Buffers,
     tape: Vec<Node<'static>>,
     input: Vec<u8>,
+    /// One record at a time, when reading record by record.
+    scratch: Vec<u8>,
     limits: DecodeLimits,
     ready: Vec<RecordBatch>,
 }
@@ -184,6 +194,7 @@ impl CloudTrailDecoder {
             buffers: Buffers::with_max_depth(1 << 16, limits.max_depth),
             tape: Vec::new(),
             input: Vec::new(),
+            scratch: Vec::new(),
             limits,
             ready: Vec::new(),
         }
@@ -197,10 +208,48 @@ impl CloudTrailDecoder {
     /// has been appended then.
     pub fn decode(&mut self, source_key: &str, raw: &[u8]) -> Result<FileVerdict, DecodeError> {
         let mut input = std::mem::take(&mut self.input);
-        let result = decompress_into(raw, &mut input, self.limits.max_decompressed_bytes)
-            .and_then(|compression| self.decode_decompressed(source_key, &mut input, compression));
+        let result = self.decode_raw(source_key, raw, &mut input);
         self.input = input;
         result
+    }
+
+    /// [`Self::decode`] with the caller's buffer for the decompressed content; also
+    /// reads a damaged object record by record (see [`Self::decode_records`]).
+    ///
+    /// # Errors
+    /// As [`Self::decode`].
+    pub fn decode_raw(&mut self, source_key: &str, raw: &[u8], input: &mut Vec<u8>) -> Result<FileVerdict, DecodeError> {
+        match decompress_into(raw, input, self.limits.max_decompressed_bytes) {
+            Ok(compression) => self.decode_inflated(source_key, raw, input, compression),
+            Err(e @ DecodeError::Gzip { truncated: true, .. }) if json_start(input).is_ok() => {
+                let damage = format!("{e}; the records before the cut are kept");
+                self.decode_records(source_key, input, Compression::Gzip, damage).ok_or(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Decodes `input`, the content of `raw` already inflated; when it is not valid
+    /// JSON as a whole, inflates `raw` again and reads it record by record.
+    ///
+    /// # Errors
+    /// As [`Self::decode`].
+    pub fn decode_inflated(
+        &mut self,
+        source_key: &str,
+        raw: &[u8],
+        input: &mut Vec<u8>,
+        compression: Compression,
+    ) -> Result<FileVerdict, DecodeError> {
+        match self.decode_decompressed(source_key, input, compression) {
+            Err(DecodeError::Json { message }) => {
+                // The parser unescapes strings in place: start again from the object.
+                decompress_into(raw, input, self.limits.max_decompressed_bytes)?;
+                let damage = format!("not valid JSON as a whole ({message}); records read one by one");
+                self.decode_records(source_key, input, compression, damage).ok_or(DecodeError::Json { message })
+            }
+            other => other,
+        }
     }
 
     /// Decodes content already decompressed into `input` (which is padded in place
@@ -221,14 +270,15 @@ impl CloudTrailDecoder {
         let mut tape = Tape(std::mem::take(&mut self.tape)).reset();
         let parsed = simd_json::fill_tape_padded(doc, len - start, &mut self.buffers, &mut tape)
             .map_err(|e| DecodeError::Json { message: json_error(&e, start) });
-        let verdict = parsed.and_then(|()| match self.decode_tape(source_key, &tape.0) {
-            Ok(TapeOutcome::Events { records, quarantined, out_of_range, filtered }) => Ok(FileVerdict::Events {
+        let verdict = parsed.and_then(|()| match self.decode_tape(source_key, &tape.0, len - start) {
+            Ok(TapeOutcome::Events { records, counts }) => Ok(FileVerdict::Events {
                 records,
-                quarantined,
-                out_of_range,
-                filtered,
+                quarantined: counts.quarantined,
+                out_of_range: counts.out_of_range,
+                filtered: counts.filtered,
                 compression,
                 decompressed_bytes: len as u64,
+                damage: None,
             }),
             Ok(TapeOutcome::LookAlike(reason)) => Ok(FileVerdict::NotCloudTrail { reason }),
             Err(DecodeError::NoRecords { .. }) if is_digest(&tape.0) => Ok(FileVerdict::Digest),
@@ -243,55 +293,159 @@ impl CloudTrailDecoder {
         &mut self,
         source_key: &str,
         tape: &[Node<'_>],
+        input_len: usize,
     ) -> Result<TapeOutcome, DecodeError> {
         let records_at = records_array(tape)?;
         let Node::Array { len, .. } = tape[records_at] else {
             return Err(DecodeError::RecordsNotArray { found: type_name(&tape[records_at]) });
         };
-        let mut quarantined = QuarantineLog::default();
-        let mut out_of_range = 0;
-        let mut filtered = 0;
+        let mut counts = Counts::default();
+        // No record can be over the cap when the whole content is not.
+        let check_size = input_len as u64 > self.limits.max_record_bytes;
         let mut j = records_at + 1;
         for index in 0..len {
-            match tape[j] {
-                Node::Object { .. } => {
-                    let head = record_head(tape, j);
-                    let in_range = match (self.limits.event_time_range_ms, head.event_time.and_then(parse_timestamp_ms)) {
-                        (Some((start, end)), Some(t)) => start <= t && t < end,
-                        _ => true,
-                    };
-                    if let Some(source) = head.event_source.filter(|s| s.starts_with("aws:")) {
-                        if index == 0 {
-                            return Ok(TapeOutcome::LookAlike(format!(
-                                "an AWS event notification (eventSource {source}), not a CloudTrail log file"
-                            )));
-                        }
-                        quarantined.push(
-                            index,
-                            format!("record {index} is an AWS event notification (eventSource {source}), not a CloudTrail record"),
-                            || raw_json(tape, j),
-                        );
-                    } else if !in_range {
-                        out_of_range += 1;
-                    } else if !self.filter.is_empty() && !self.keeps(tape, &head) {
-                        filtered += 1;
-                    } else {
-                        self.columns.append_record(tape, j, source_key);
-                        if index % 64 == 63 {
-                            self.flush_if_full();
-                        }
-                    }
-                }
-                other => quarantined.push(
+            let size = if check_size { record_bytes_at_least(tape, j) } else { 0 };
+            if size as u64 > self.limits.max_record_bytes {
+                let max = self.limits.max_record_bytes;
+                counts.quarantined.push(
                     index,
-                    format!("record {index} is {}, expected an object", type_name(&other)),
+                    format!("record {index} is at least {size} bytes, larger than the limit of {max} bytes (--max-record-bytes)"),
                     || raw_json(tape, j),
-                ),
+                );
+            } else if let Some(look_alike) = self.record(tape, j, index, source_key, &mut counts) {
+                return Ok(TapeOutcome::LookAlike(look_alike));
             }
             j += span(tape, j);
         }
         self.flush_if_full();
-        Ok(TapeOutcome::Events { records: len as u64, quarantined, out_of_range, filtered })
+        Ok(TapeOutcome::Events { records: len as u64, counts })
+    }
+
+    /// Appends, counts or quarantines the record at tape index `j` (element `index`
+    /// of `Records`). Returns why the object is not CloudTrail when its first record
+    /// is an AWS event notification.
+    fn record(&mut self, tape: &[Node<'_>], j: usize, index: usize, source_key: &str, counts: &mut Counts) -> Option<String> {
+        match tape[j] {
+            Node::Object { .. } => {
+                let head = record_head(tape, j);
+                let in_range = match (self.limits.event_time_range_ms, head.event_time.and_then(parse_timestamp_ms)) {
+                    (Some((start, end)), Some(t)) => start <= t && t < end,
+                    _ => true,
+                };
+                if let Some(source) = head.event_source.filter(|s| s.starts_with("aws:")) {
+                    if index == 0 {
+                        return Some(format!("an AWS event notification (eventSource {source}), not a CloudTrail log file"));
+                    }
+                    counts.quarantined.push(
+                        index,
+                        format!("record {index} is an AWS event notification (eventSource {source}), not a CloudTrail record"),
+                        || raw_json(tape, j),
+                    );
+                } else if !in_range {
+                    counts.out_of_range += 1;
+                } else if !self.filter.is_empty() && !self.keeps(tape, &head) {
+                    counts.filtered += 1;
+                } else {
+                    self.columns.append_record(tape, j, source_key);
+                    if index % 64 == 63 {
+                        self.flush_if_full();
+                    }
+                }
+            }
+            other => counts.quarantined.push(
+                index,
+                format!("record {index} is {}, expected an object", type_name(&other)),
+                || raw_json(tape, j),
+            ),
+        }
+        None
+    }
+
+    /// Reads the `Records` elements of damaged content one at a time: each is
+    /// parsed on its own, so one bad record (or a cut-off tail) costs only itself.
+    /// `input` must be the content as delivered (not a buffer the parser has
+    /// rewritten). `damage` says what is wrong with the object as a whole.
+    ///
+    /// `None` when no `Records` array can be framed: the object is rejected whole.
+    pub fn decode_records(
+        &mut self,
+        source_key: &str,
+        input: &[u8],
+        compression: Compression,
+        damage: String,
+    ) -> Option<FileVerdict> {
+        let start = json_start(input).ok()?;
+        let split = split::split_records(input, start)?;
+        let lossy = |bytes: &[u8]| String::from_utf8_lossy(&bytes[..bytes.len().min(QuarantineLog::MAX_RAW_BYTES)]).into_owned();
+        let mut counts = Counts::default();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let last = split.records.len().saturating_sub(1);
+        for (index, range) in split.records.iter().enumerate() {
+            let bytes = &input[range.clone()];
+            let at = range.start;
+            if split.cut && index == last {
+                counts.quarantined.push(
+                    index,
+                    format!("record {index} at byte {at} is cut off: the content ends inside it"),
+                    || lossy(bytes),
+                );
+                continue;
+            }
+            if bytes.len() as u64 > self.limits.max_record_bytes {
+                let (size, max) = (bytes.len(), self.limits.max_record_bytes);
+                counts.quarantined.push(
+                    index,
+                    format!("record {index} at byte {at} is {size} bytes, larger than the limit of {max} bytes (--max-record-bytes)"),
+                    || lossy(bytes),
+                );
+                continue;
+            }
+            scratch.clear();
+            scratch.extend_from_slice(bytes);
+            scratch.resize(bytes.len() + simd_json::INPUT_PADDING, 0);
+            let mut tape = Tape(std::mem::take(&mut self.tape)).reset();
+            match simd_json::fill_tape_padded(&mut scratch, bytes.len(), &mut self.buffers, &mut tape) {
+                Ok(()) => {
+                    // A look-alike first record here means a damaged notification file.
+                    if let Some(reason) = self.record(&tape.0, 0, index, source_key, &mut counts) {
+                        counts.quarantined.push(index, format!("record {index}: {reason}"), || lossy(bytes));
+                    }
+                }
+                Err(e) => counts.quarantined.push(
+                    index,
+                    format!("record {index} at byte {at} is not valid JSON: {}", json_error(&e, at)),
+                    || lossy(bytes),
+                ),
+            }
+            self.tape = tape.reset().0;
+        }
+        self.scratch = scratch;
+        let mut records = split.records.len() as u64;
+        let mut damage = damage;
+        if let Some((at, why)) = split.broken {
+            damage.push_str(&format!("; {why} at byte {at}"));
+            let rest = &input[at.min(input.len())..];
+            if !rest.iter().all(|&b| b.is_ascii_whitespace() || b == b']' || b == b'}') {
+                // Unframed bytes: kept as one quarantine entry, counted as one record.
+                let index = split.records.len();
+                counts.quarantined.push(
+                    index,
+                    format!("record {index}: {why} at byte {at}; the remaining {} bytes are kept as one entry", rest.len()),
+                    || lossy(rest),
+                );
+                records += 1;
+            }
+        }
+        self.flush_if_full();
+        Some(FileVerdict::Events {
+            records,
+            quarantined: counts.quarantined,
+            out_of_range: counts.out_of_range,
+            filtered: counts.filtered,
+            compression,
+            decompressed_bytes: input.len() as u64,
+            damage: Some(damage),
+        })
     }
 
     fn flush_if_full(&mut self) {
@@ -328,8 +482,28 @@ impl CloudTrailDecoder {
     }
 }
 
+/// What became of an object's records besides being written.
+#[derive(Default)]
+struct Counts {
+    quarantined: QuarantineLog,
+    out_of_range: u64,
+    filtered: u64,
+}
+
+/// A lower bound on the JSON size of the value at tape index `j`: its strings'
+/// bytes plus one per node. Cheap, and enough to enforce the record cap.
+fn record_bytes_at_least(tape: &[Node<'_>], j: usize) -> usize {
+    tape[j..j + span(tape, j)]
+        .iter()
+        .map(|node| match node {
+            Node::String(s) => s.len() + 2,
+            _ => 1,
+        })
+        .sum()
+}
+
 enum TapeOutcome {
-    Events { records: u64, quarantined: QuarantineLog, out_of_range: u64, filtered: u64 },
+    Events { records: u64, counts: Counts },
     /// The envelope belongs to another AWS service.
     LookAlike(String),
 }
@@ -574,12 +748,19 @@ mod tests {
     fn decode_rejects_hostile_structure_without_crashing() {
         let mut d = CloudTrailDecoder::new(DecodeLimits::default());
         let deep = format!(r#"{{"Records":[{{"requestParameters":{}{}}}]}}"#, "[".repeat(100_000), "]".repeat(100_000));
-        assert!(matches!(d.decode("k", deep.as_bytes()), Err(DecodeError::Json { .. })));
+        // Past the depth cap the record is quarantined, not the object.
+        let FileVerdict::Events { records: 1, quarantined, damage: Some(_), .. } = d.decode("k", deep.as_bytes()).expect("framed") else {
+            panic!("one record, read on its own")
+        };
+        assert!(quarantined.kept[0].reason.starts_with("record 0 at byte 12 is not valid JSON"), "{:?}", quarantined.kept[0].reason);
         let digest = r#"{"awsAccountId":"1","digestS3Object":"x","logFiles":[]}"#;
         assert_eq!(d.decode("k", digest.as_bytes()), Ok(FileVerdict::Digest));
         assert!(matches!(d.decode("k", b"[1,2]"), Err(DecodeError::NotAnObject { found: "array" })));
         assert!(matches!(d.decode("k", b"\xef\xbb\xbf {\"Records\":[]}"), Ok(FileVerdict::Events { records: 0, .. })));
-        assert!(matches!(d.decode("k", b"{\"Records\":[\"\xff\"]}"), Err(DecodeError::Json { .. })));
+        let FileVerdict::Events { quarantined, .. } = d.decode("k", b"{\"Records\":[\"\xff\"]}").expect("framed") else { panic!() };
+        assert_eq!(quarantined.kept[0].raw, "\"\u{fffd}\"");
+        assert!(matches!(d.decode("k", b"{\"Records\":\xff}"), Err(DecodeError::Json { .. })));
+        assert!(matches!(d.decode("k", b"{\"Recor"), Err(DecodeError::Json { .. })));
         assert_eq!(d.pending_rows(), 0, "nothing appended from rejected objects");
     }
 

@@ -55,7 +55,11 @@ pub fn decompress_into(raw: &[u8], out: &mut Vec<u8>, max_bytes: u64) -> Result<
     match decoder.read_to_end(out) {
         Ok(_) if out.len() as u64 > max_bytes => Err(DecodeError::TooLarge { limit_bytes: max_bytes }),
         Ok(_) => Ok(Compression::Gzip),
-        Err(e) => Err(DecodeError::Gzip { inflated_bytes: out.len() as u64, message: e.to_string() }),
+        Err(e) => Err(DecodeError::Gzip {
+            inflated_bytes: out.len() as u64,
+            truncated: e.kind() == std::io::ErrorKind::UnexpectedEof,
+            message: e.to_string(),
+        }),
     }
 }
 
@@ -82,14 +86,24 @@ mod tests {
         assert_eq!(decompress_into(&two, &mut out, 100), Ok(Compression::Gzip));
         assert_eq!(out, b"{\"Records\":[]}");
 
+        // Bytes deflate cannot squeeze, so the stream's first half holds output.
+        let mut state = 1u32;
+        let noise: Vec<u8> = (0..100_000)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                (state >> 16) as u8
+            })
+            .collect();
+        let cut = gz(&noise);
+        assert!(matches!(decompress_into(&cut[..cut.len() / 2], &mut out, 1 << 20), Err(DecodeError::Gzip { truncated: true, .. })));
+        assert!(!out.is_empty() && out.len() < noise.len() && noise.starts_with(&out), "the prefix before the cut is kept");
+
         let full = gz(&[b'x'; 10_000]);
-        let truncated = &full[..full.len() / 2];
-        assert!(matches!(decompress_into(truncated, &mut out, 1 << 20), Err(DecodeError::Gzip { .. })));
 
         let mut bad_crc = full.clone();
         let n = bad_crc.len();
         bad_crc[n - 6] ^= 0xff;
-        assert!(matches!(decompress_into(&bad_crc, &mut out, 1 << 20), Err(DecodeError::Gzip { .. })));
+        assert!(matches!(decompress_into(&bad_crc, &mut out, 1 << 20), Err(DecodeError::Gzip { truncated: false, .. })));
 
         assert_eq!(
             decompress_into(&full, &mut out, 9_999),

@@ -13,11 +13,13 @@ pub mod filter;
 pub mod json;
 pub mod s3_access;
 pub mod schema;
+mod split;
 pub mod time;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
+use compression::Compression;
 
 pub use cloudtrail::{CloudTrailDecoder, DecodeLimits, FileVerdict, QuarantineLog, Quarantined};
 pub use filter::RowFilter;
@@ -30,8 +32,8 @@ pub use s3_access::AccessLogDecoder;
 pub enum DecodeError {
     #[error("the object is empty")]
     Empty,
-    #[error("gzip stream is corrupt or truncated after {inflated_bytes} decompressed bytes: {message}")]
-    Gzip { inflated_bytes: u64, message: String },
+    #[error("gzip stream {} after {inflated_bytes} decompressed bytes: {message}", if *truncated { "ends early" } else { "is corrupt" })]
+    Gzip { inflated_bytes: u64, message: String, truncated: bool },
     #[error("decompressed content is larger than the limit of {limit_bytes} bytes")]
     TooLarge { limit_bytes: u64 },
     #[error("neither a CloudTrail log file (JSON) nor an S3 access log (text): content starts with {prefix}")]
@@ -140,24 +142,35 @@ impl ObjectDecoder {
     /// A [`DecodeError`] when the object as a whole is unreadable.
     pub fn decode(&mut self, key: &str, raw: &[u8], hint: KindHint) -> Result<(Table, FileVerdict), DecodeError> {
         let mut input = std::mem::take(&mut self.input);
-        let result = compression::decompress_into(raw, &mut input, self.limits.max_decompressed_bytes)
-            .and_then(|compression| {
-                let table = match hint {
-                    KindHint::Force(table) => table,
-                    KindHint::Auto if cloudtrail::json_start(&input).is_ok() => Table::CloudTrail,
-                    KindHint::Auto if AccessLogDecoder::sniff(&input) => Table::S3Access,
-                    KindHint::Auto => {
-                        return Err(DecodeError::NotJson { prefix: cloudtrail::describe_prefix(trim_start(&input)) })
-                    }
-                };
-                let verdict = match table {
-                    Table::CloudTrail => self.cloudtrail.decode_decompressed(key, &mut input, compression)?,
-                    Table::S3Access => self.access.decode_decompressed(key, &input, compression),
-                };
-                Ok((table, verdict))
-            });
+        let result = self.decode_into(key, raw, hint, &mut input);
         self.input = input;
         result
+    }
+
+    fn decode_into(&mut self, key: &str, raw: &[u8], hint: KindHint, input: &mut Vec<u8>) -> Result<(Table, FileVerdict), DecodeError> {
+        // A gzip stream that ends early still holds whole records before the cut.
+        let (compression, truncated) = match compression::decompress_into(raw, input, self.limits.max_decompressed_bytes) {
+            Ok(compression) => (compression, None),
+            Err(e @ DecodeError::Gzip { truncated: true, .. }) if !input.is_empty() => (Compression::Gzip, Some(e)),
+            Err(e) => return Err(e),
+        };
+        let table = match hint {
+            KindHint::Force(table) => table,
+            KindHint::Auto if cloudtrail::json_start(input).is_ok() => Table::CloudTrail,
+            KindHint::Auto if AccessLogDecoder::sniff(input) => Table::S3Access,
+            KindHint::Auto if truncated.is_some() => return Err(truncated.unwrap_or(DecodeError::Empty)),
+            KindHint::Auto => return Err(DecodeError::NotJson { prefix: cloudtrail::describe_prefix(trim_start(input)) }),
+        };
+        let verdict = match (table, truncated) {
+            (Table::CloudTrail, None) => self.cloudtrail.decode_inflated(key, raw, input, compression)?,
+            (Table::CloudTrail, Some(e)) => {
+                let damage = format!("{e}; the records before the cut are kept");
+                self.cloudtrail.decode_records(key, input, compression, damage).ok_or(e)?
+            }
+            (Table::S3Access, None) => self.access.decode_decompressed(key, input, compression),
+            (Table::S3Access, Some(e)) => self.access.decode_cut(key, input, &e.to_string()),
+        };
+        Ok((table, verdict))
     }
 
     /// Batches completed so far, with their table.

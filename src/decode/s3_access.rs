@@ -504,16 +504,21 @@ impl AccessLogDecoder {
                 continue;
             }
             records += 1;
-            let parsed = match std::str::from_utf8(line) {
-                Ok(text) => parse_line(text).map_err(|e| e.0),
-                Err(e) => Err(format!("not UTF-8 at byte {}", e.valid_up_to())),
+            let parsed = if line.len() as u64 > self.limits.max_record_bytes {
+                let max = self.limits.max_record_bytes;
+                Err(format!("is {} bytes, larger than the limit of {max} bytes (--max-record-bytes)", line.len()))
+            } else {
+                match std::str::from_utf8(line) {
+                    Ok(text) => parse_line(text).map_err(|e| e.0),
+                    Err(e) => Err(format!("not UTF-8 at byte {}", e.valid_up_to())),
+                }
             };
             match parsed {
                 Ok(fields) if !in_range(self.limits.event_time_range_ms, fields.time_ms) => out_of_range += 1,
                 Ok(fields) if !self.keeps(&fields) => filtered += 1,
                 Ok(fields) => self.append(&fields, source_key, index as i64 + 1, line.len()),
                 Err(reason) => quarantined.push(index + 1, format!("line {}: {reason}", index + 1), || {
-                    String::from_utf8_lossy(line).into_owned()
+                    String::from_utf8_lossy(&line[..line.len().min(QuarantineLog::MAX_RAW_BYTES)]).into_owned()
                 }),
             }
             if records % 256 == 0 {
@@ -528,7 +533,28 @@ impl AccessLogDecoder {
             filtered,
             compression,
             decompressed_bytes: input.len() as u64,
+            damage: None,
         }
+    }
+
+    /// Decodes the whole lines of gzip content that ends early (`input` is what was
+    /// inflated before the cut); the cut-off last line is quarantined.
+    pub fn decode_cut(&mut self, source_key: &str, input: &[u8], damage: &str) -> FileVerdict {
+        let whole = input.iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
+        let mut verdict = self.decode_decompressed(source_key, &input[..whole], Compression::Gzip);
+        if let FileVerdict::Events { records, quarantined, decompressed_bytes, damage: note, .. } = &mut verdict {
+            let tail = &input[whole..];
+            if !tail.iter().all(u8::is_ascii_whitespace) {
+                let line = input[..whole].iter().filter(|&&b| b == b'\n').count() + 1;
+                *records += 1;
+                quarantined.push(line, format!("line {line} is cut off: the content ends inside it"), || {
+                    String::from_utf8_lossy(&tail[..tail.len().min(QuarantineLog::MAX_RAW_BYTES)]).into_owned()
+                });
+            }
+            *decompressed_bytes = input.len() as u64;
+            *note = Some(format!("{damage}; the lines before the cut are kept"));
+        }
+        verdict
     }
 
     /// True when the first non-empty line of `content` looks like an access log

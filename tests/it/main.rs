@@ -7,6 +7,7 @@ mod corpus;
 mod ddl;
 mod detect_cli;
 mod detections;
+mod hostile;
 mod labels;
 mod oracle;
 mod plan;

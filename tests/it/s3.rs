@@ -326,11 +326,15 @@ async fn s3_faults_are_retried_then_reported_per_object() {
     let day = repo().join("testdata/sample-trail/AWSLogs/o-sample1234/111122223333/CloudTrail/us-east-1/2026/11/25");
     let mut names: Vec<String> = walk(&day).iter().map(|p| p.file_name().expect("name").to_string_lossy().into_owned()).collect();
     names.sort();
-    let (slow, broken, gone) = (&names[0], &names[1], &names[2]);
+    let [slow, broken, gone, reset, stall, cut, short] = std::array::from_fn(|i| names[i].clone());
     let rules = serde_json::json!([
         {"key": slow, "fault": "slowdown", "times": 2},
         {"key": broken, "fault": "error500", "times": 1000},
-        {"key": gone, "fault": "nosuchkey", "times": 1000},
+        {"key": gone, "fault": "delete", "times": 1},
+        {"key": reset, "fault": "reset", "times": 2},
+        {"key": stall, "fault": "stall", "seconds": 4, "times": 1},
+        {"key": cut, "fault": "truncate", "times": 1},
+        {"key": short, "fault": "short", "times": 1000},
     ]);
     let dir = tempfile::tempdir().expect("tmp");
     let rules_file = dir.path().join("rules.json");
@@ -341,19 +345,25 @@ async fn s3_faults_are_retried_then_reported_per_object() {
     )
     .expect("proxy");
 
+    // Credentials that must never be written anywhere, even with every log on.
+    const SECRET: &str = "faultSecretMustNotAppear0123456789abcdef";
+    const TOKEN: &str = "faultSessionTokenMustNotAppear0123456789";
     let out = dir.path().join("lake");
     let started = std::time::Instant::now();
     let result = Command::new(env!("CARGO_BIN_EXE_trailhound"))
         .args(["scan", "s3://fault-src/f/AWSLogs", "--date", "2026-11-25", "--accounts", "111122223333", "--regions", "us-east-1"])
-        .args(["--max-retries", "3", "--endpoint-url", &proxy.endpoint, "--out", out.to_str().expect("utf8")])
+        .args(["--max-retries", "3", "--s3-timeout", "1", "--endpoint-url", &proxy.endpoint, "--out", out.to_str().expect("utf8")])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .envs(KEYS.iter().copied())
+        .env("TRAILHOUND_LOG", "trace")
+        .env("AWS_ACCESS_KEY_ID", "AKIAFAULTTEST0000001")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_SESSION_TOKEN", TOKEN)
         .output()
         .expect("run");
     let stderr = String::from_utf8_lossy(&result.stderr);
-    assert_eq!(result.status.code(), Some(3), "finished with rejects: {stderr}");
+    assert_eq!(result.status.code(), Some(3), "finished with rejects: {}", &stderr[stderr.len().saturating_sub(4000)..]);
     assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
 
     let runs: Vec<_> = walk(&out.join("_runs")).into_iter().filter(|p| !p.to_string_lossy().ends_with(".detect.json")).collect();
@@ -361,19 +371,105 @@ async fn s3_faults_are_retried_then_reported_per_object() {
     let object = |name: &str| -> Value {
         manifest["objects"].as_array().expect("objects").iter().find(|o| o["key"].as_str().is_some_and(|k| k.ends_with(name))).cloned().unwrap_or_else(|| panic!("{name} not in the manifest"))
     };
-    assert_eq!(object(slow)["status"], "decoded", "two SlowDowns, then a success");
-    let b = object(broken);
-    assert_eq!(b["status"], "failed");
-    assert!(b["reason"].as_str().expect("reason").contains("InternalError") || b["reason"].as_str().expect("reason").contains("500"), "{b}");
-    let g = object(gone);
-    assert_eq!(g["status"], "failed");
-    assert!(stderr.contains(broken.as_str()) && stderr.contains(gone.as_str()), "failed objects are named: {stderr}");
-    assert_eq!(manifest["totals"]["objects_failed"], 2);
+    let records_in = |name: &str| -> u64 {
+        let doc: Value = serde_json::from_slice(&inflate(&std::fs::read(day.join(name)).expect("sample file"))).expect("json");
+        doc["Records"].as_array().expect("records").len() as u64
+    };
+    for (name, why) in [(&slow, "two SlowDowns"), (&reset, "two resets"), (&stall, "a stalled request"), (&cut, "a body cut short")] {
+        let o = object(name);
+        assert_eq!(o["status"], "decoded", "{why}, then a success: {o}");
+        assert_eq!(o["records_read"].as_u64(), Some(records_in(name)), "{why}: every record read once");
+    }
+    let reason = |name: &str| object(name)["reason"].as_str().unwrap_or("").to_string();
+    assert_eq!(object(&broken)["status"], "failed", "{}", object(&broken));
+    assert!(reason(&broken).contains("InternalError"), "{}", reason(&broken));
+    assert_eq!(object(&gone)["status"], "failed", "{}", object(&gone));
+    assert!(reason(&gone).contains("deleted before it was read"), "{}", reason(&gone));
+    assert_eq!(object(&short)["status"], "failed", "{}", object(&short));
+    assert!(reason(&short).contains("cut short"), "{}", reason(&short));
+    for name in [&broken, &gone, &short] {
+        assert!(stderr.contains(&format!("failed: s3://fault-src/f/AWSLogs/o-sample1234/111122223333/CloudTrail/us-east-1/2026/11/25/{name}")), "{name} is named");
+    }
+    assert_eq!(manifest["totals"]["objects_failed"], 3);
+    let mut read = 0;
+    for o in manifest["objects"].as_array().expect("objects") {
+        let n = |k: &str| o[k].as_u64().expect(k);
+        assert_eq!(n("records_read"), n("rows_written") + n("rows_quarantined") + n("rows_out_of_range") + n("rows_filtered"), "{o}");
+        read += n("records_read");
+    }
+    assert_eq!(manifest["totals"]["records_read"].as_u64(), Some(read));
+    let quarantine: String = walk(&out.join("_quarantine")).iter().map(|p| std::fs::read_to_string(p).expect("quarantine")).collect();
+    assert_eq!(quarantine.lines().count(), 3, "one entry per failed object: {quarantine}");
 
-    // Retries: 2 faults + 1 success; 1 + 3 retries for the 500s; a 404 is final.
+    // Retries, as the proxy saw them: 2 faults + 1 success; 1 + 3 retries for the 500s;
+    // a 404 is final; a stalled request is abandoned after --s3-timeout and sent again;
+    // a cut body is resumed from where it stopped with a range request.
     let log = std::fs::read_to_string(&proxy.log).expect("proxy log");
     let gets = |name: &str| log.lines().filter(|l| l.starts_with("GET ") && l.contains(name)).count();
-    assert_eq!(gets(slow), 3, "{log}");
-    assert_eq!(gets(broken), 4, "{log}");
-    assert_eq!(gets(gone), 1, "{log}");
+    assert_eq!(gets(&slow), 3, "{log}");
+    assert_eq!(gets(&broken), 4, "{log}");
+    assert_eq!(gets(&gone), 1, "{log}");
+    assert_eq!(gets(&reset), 3, "{log}");
+    assert_eq!(gets(&stall), 2, "{log}");
+    assert_eq!(gets(&cut), 2, "{log}");
+    assert_eq!(gets(&short), 1, "{log}");
+
+    // Nothing the run wrote holds the secret key or the session token.
+    let mut written = stderr.to_string();
+    for path in walk(&out) {
+        written.push_str(&String::from_utf8_lossy(&std::fs::read(path).expect("lake file")));
+    }
+    assert!(!written.contains(SECRET) && !written.contains(TOKEN), "credentials leaked into the logs or the lake");
+    assert!(stderr.len() > 10_000, "trace logging was on: {} bytes", stderr.len());
+}
+
+#[test]
+fn s3_object_keys_cannot_steer_where_the_lake_is_written() {
+    let Some(moto) = moto() else { return };
+    moto.util(&["mkbucket", "odd-keys"]);
+    let file = walk(&repo().join("testdata/real-trail")).into_iter().find(|p| p.to_string_lossy().ends_with(".json.gz")).expect("a real log file");
+    let records = {
+        let doc: Value = serde_json::from_slice(&inflate(&std::fs::read(&file).expect("file"))).expect("json");
+        doc["Records"].as_array().expect("records").len() as u64
+    };
+    // Keys an attacker who can write to the trail bucket might choose: traversal
+    // spelled every way S3 allows, absolute and Windows paths, odd bytes.
+    let keys = [
+        "odd/..%2F..%2F..%2Fescape.json.gz",
+        "odd/back\\slash\\..\\..\\..\\evil.json.gz",
+        "odd/C:\\Windows\\System32\\x.json.gz",
+        "odd/\u{2025}\u{2215}\u{2025}\u{2215}lookalike.json.gz",
+        "odd/sp ace/ünï cödé/日本語.json.gz",
+        "odd/..json.gz",
+        "odd/%00nul%2e%2e.json.gz",
+        "odd/~/$HOME/`id`/x.json.gz",
+    ];
+    for key in keys {
+        moto.util(&["put", "odd-keys", key, file.to_str().expect("utf8")]);
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("inner/lake");
+    let result = moto.scan(&["s3://odd-keys/odd", "--out", out.to_str().expect("utf8"), "--no-detect"], KEYS);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(0), "{stderr}");
+
+    // Everything written is under --out, and only the lake's own names are used.
+    for path in walk(tmp.path()) {
+        let rel = path.strip_prefix(&out).unwrap_or_else(|_| panic!("{} is outside --out", path.display()));
+        let top = rel.components().next().expect("a component").as_os_str().to_string_lossy().into_owned();
+        assert!(["cloudtrail", "_runs", "_ledger"].contains(&top.as_str()), "{}", rel.display());
+        assert!(rel.to_string_lossy().chars().all(|c| c.is_ascii_alphanumeric() || "/_-=.".contains(c)), "{}", rel.display());
+    }
+    // Each key is read once, named exactly, and all its records written.
+    let runs: Vec<_> = walk(&out.join("_runs")).into_iter().filter(|p| !p.to_string_lossy().ends_with(".detect.json")).collect();
+    let manifest: Value = serde_json::from_slice(&std::fs::read(&runs[0]).expect("manifest")).expect("json");
+    let mut named: Vec<String> = manifest["objects"].as_array().expect("objects").iter().map(|o| o["key"].as_str().expect("key").to_string()).collect();
+    named.sort();
+    // Names starting with a dot are hidden files: not read, but counted.
+    let hidden = |k: &&str| k.rsplit('/').next().is_some_and(|n| n.starts_with('.'));
+    let mut want: Vec<String> = keys.iter().filter(|k| !hidden(k)).map(|k| format!("s3://odd-keys/{k}")).collect();
+    want.sort();
+    assert_eq!(named, want);
+    assert_eq!(manifest["totals"]["files_ignored"].as_u64(), Some(keys.iter().filter(|k| hidden(k)).count() as u64));
+    assert_eq!(manifest["totals"]["rows_written"].as_u64(), Some(records * want.len() as u64));
 }

@@ -5,6 +5,7 @@ Usage: s3util.py ENDPOINT COMMAND ARGS...
   mkbucket NAME                      create a bucket
   mkkey                              create a KMS key, print its ARN
   head BUCKET KEY                    print the object's head as JSON (SSE fields included)
+  put BUCKET KEY FILE                upload FILE under exactly KEY (any bytes object_store would encode)
 """
 import json
 import sys
@@ -26,6 +27,9 @@ def main() -> None:
     elif command == "head":
         head = client("s3", endpoint).head_object(Bucket=args[0], Key=args[1])
         print(json.dumps({k: v for k, v in head.items() if k != "ResponseMetadata"}, default=str))
+    elif command == "put":
+        with open(args[2], "rb") as f:
+            client("s3", endpoint).put_object(Bucket=args[0], Key=args[1], Body=f.read())
     else:
         sys.exit(f"unknown command {command}")
 
