@@ -424,7 +424,8 @@ class Shapes:
                  "bytesTransferredOut": bytes_out}
         bucket_res = {"accountId": a.id, "type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"}
         if name == "ListObjects":
-            res = [bucket_res]
+            res = [{"type": "AWS::S3::Object", "ARNPrefix": f"arn:aws:s3:::{bucket}/{prefix}{hole('W_DAY')}/"},
+                   bucket_res]
         else:
             res = [{"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::{bucket}/{key}"}, bucket_res]
         resp = None
@@ -546,8 +547,7 @@ class Shapes:
             arn = f"arn:aws:sagemaker:{region}:{a.id}:endpoint/{ep}"
             req = {"endpointName": ep, "contentType": r.choice(("application/json", "text/csv")),
                    "accept": "application/json"}
-            extra = {"InferenceComponentName": "", "TargetModel": "", "TargetVariant": "AllTraffic"}
-            return record(a, p, region, "sagemaker.amazonaws.com", name, req=req, extra=extra,
+            return record(a, p, region, "sagemaker.amazonaws.com", name, req=req,
                           resources=[{"accountId": a.id, "type": "AWS::SageMaker::Endpoint", "ARN": arn}],
                           category="Data", error=denied(p, "sagemaker:InvokeEndpoint", arn) if err else None)
         job = f"{r.choice(('xgb-fraud', 'two-tower-reco', 'llm-ft-support'))}-{hole('W_DAY')}-{hole('R_HEX8')}"
@@ -603,15 +603,11 @@ class Shapes:
         a, r = self.a, self.rng
         model = r.choice(BEDROCK_MODELS)
         req = {"modelId": model} if name != "ListFoundationModels" else {"byOutputModality": "TEXT"}
-        res = None
-        if name != "ListFoundationModels":
-            res = [{"accountId": a.id, "type": "AWS::Bedrock::Model",
-                    "ARN": f"arn:aws:bedrock:{self.region}::foundation-model/{model}"}]
         error = None
         if err:
             error = ("AccessDeniedException", "You don't have access to the model with the specified model ID.") \
                 if r.random() < 0.6 else ("ThrottlingException", "Too many requests, please wait before trying again.")
-        return record(a, p, self.region, "bedrock.amazonaws.com", name, req=req, resources=res, error=error)
+        return record(a, p, self.region, "bedrock.amazonaws.com", name, req=req, error=error)
 
     def comprehend(self, name: str, p: Principal, *, err=False) -> dict:
         req = {"text": "HIDDEN_DUE_TO_SECURITY_REASONS", "languageCode": "en"}
