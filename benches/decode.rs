@@ -35,7 +35,10 @@ fn files_under(dir: &Path, filter: &dyn Fn(&str) -> bool) -> Vec<(String, Vec<u8
     out
 }
 
-fn inputs() -> Vec<(&'static str, Vec<(String, Vec<u8>)>)> {
+/// Named sets of (path, bytes).
+type InputSets = Vec<(&'static str, Vec<(String, Vec<u8>)>)>;
+
+fn inputs() -> InputSets {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut sets = vec![
         ("sample-trail", files_under(&root.join("testdata/sample-trail"), &|p| p.contains("/CloudTrail/"))),

@@ -224,7 +224,10 @@ fn register(object: &SourceObject, days: Option<DayRange>, max_object_bytes: u64
         }
     }
     let mut report = ObjectReport::new(object.key.clone(), object.size, object.e_tag.clone(), object.layout.kind);
-    if let Some(reason) = object.layout.kind.and_then(|k| k.skip_reason()) {
+    if let Some(reason) = &object.unreadable {
+        report.reason = Some(reason.clone());
+        Registered::Report(report, false)
+    } else if let Some(reason) = object.layout.kind.and_then(|k| k.skip_reason()) {
         report.status = ObjectStatus::Skipped;
         report.reason = Some(reason.to_string());
         Registered::Report(report, false)

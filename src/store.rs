@@ -44,6 +44,8 @@ pub struct Location {
     pub display: String,
     /// A local path, when it is one.
     pub local: Option<PathBuf>,
+    /// For S3: listed keys the store cannot read (see [`crate::source::raw_s3`]).
+    pub unreadable: Option<crate::source::raw_s3::UnreadableKeys>,
 }
 
 impl Location {
@@ -56,7 +58,7 @@ impl Location {
         }
     }
 
-    fn bucket(&self) -> Option<&str> {
+    pub(crate) fn bucket(&self) -> Option<&str> {
         self.display.strip_prefix("s3://").map(|r| r.split('/').next().unwrap_or(r))
     }
 }
@@ -96,6 +98,7 @@ pub fn open_local_dir(path: &FsPath, create: bool) -> Result<Location> {
         prefix: Path::default(),
         display: if shown.is_empty() { "/".into() } else { shown.to_string() },
         local: Some(path.to_path_buf()),
+        unreadable: None,
     })
 }
 
@@ -136,7 +139,8 @@ pub fn open_s3(url: &str, options: &S3Options) -> Result<Location> {
             }
         }
     }
-    builder = builder.with_region(region.unwrap_or_else(|| "us-east-1".into()));
+    let region = region.unwrap_or_else(|| "us-east-1".into());
+    builder = builder.with_region(&region);
     if let Some(key) = &options.kms_key_id {
         builder = builder.with_sse_kms_encryption(key);
     }
@@ -154,8 +158,11 @@ pub fn open_s3(url: &str, options: &S3Options) -> Result<Location> {
                 .with_pool_max_idle_per_host(256),
         );
     let store = builder.build().map_err(|e| Error::Config(format!("{url}: {e}")))?;
+    let store = crate::source::raw_s3::TolerantS3::new(store, &bucket, &region, endpoint.as_deref())
+        .map_err(|e| Error::Config(format!("{url}: {e}")))?;
+    let unreadable = Some(store.unreadable());
     let display = if prefix.is_empty() { format!("s3://{bucket}") } else { format!("s3://{bucket}/{prefix}") };
-    Ok(Location { store: Arc::new(store), prefix: Path::from(prefix.as_str()), display, local: None })
+    Ok(Location { store: Arc::new(store), prefix: Path::from(prefix.as_str()), display, local: None, unreadable })
 }
 
 /// True when S3 rejected who we are (401/403, unknown key, bad signature, expired token).

@@ -7,6 +7,7 @@
 
 pub mod layout;
 pub mod plan;
+pub mod raw_s3;
 
 use std::collections::HashSet;
 use std::path::{Path as FsPath, PathBuf};
@@ -30,6 +31,8 @@ pub struct SourceObject {
     pub size: u64,
     pub e_tag: Option<String>,
     pub layout: KeyLayout,
+    /// Set when the key was listed but cannot be read (why): reported as failed.
+    pub unreadable: Option<String>,
 }
 
 /// What listing found besides the objects themselves.
@@ -98,6 +101,7 @@ pub async fn stream_sources(
                 size: head.size,
                 e_tag: head.e_tag,
                 layout: parse_key(source),
+                unreadable: None,
             };
             let _ = sink.send(object);
         } else {
@@ -135,6 +139,7 @@ async fn plan_location(
                     size: meta.size,
                     e_tag: meta.e_tag,
                     layout,
+                    unreadable: None,
                 };
                 let _ = sink.send(object);
             }
@@ -150,6 +155,26 @@ async fn plan_location(
         },
         other => other,
     })?;
+    // Keys the store could list but not represent: failed objects, named exactly.
+    let odd: Vec<raw_s3::UnreadableKey> = location.unreadable.as_ref().and_then(|u| u.lock().ok().map(|mut u| std::mem::take(&mut *u))).unwrap_or_default();
+    for key in odd {
+        let shown = match location.bucket() {
+            Some(bucket) => format!("s3://{bucket}/{}", key.key),
+            None => key.key.clone(),
+        };
+        if seen.lock().is_ok_and(|mut s| s.insert(shown.clone())) {
+            let object = SourceObject {
+                store: location.store.clone(),
+                location: Path::from(key.key.as_str()),
+                layout: parse_key(&shown),
+                key: shown,
+                size: key.size,
+                e_tag: key.e_tag,
+                unreadable: Some(key.reason),
+            };
+            let _ = sink.send(object);
+        }
+    }
     for (folder, reason) in planned.folders_not_listed {
         let shown = location.display_key(&Path::from(folder.as_str()));
         summary.folders_not_listed.push((shown, reason));

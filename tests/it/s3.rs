@@ -444,27 +444,40 @@ fn s3_object_keys_cannot_steer_where_the_lake_is_written() {
         "odd/%00nul%2e%2e.json.gz",
         "odd/~/$HOME/`id`/x.json.gz",
     ];
-    for key in keys {
+    // Keys object_store cannot represent (an empty segment, a `..` segment, a control
+    // character): each is reported as failed, by its exact key, and the rest is read.
+    let unreadable = ["odd/x//double-slash.json.gz", "odd/../up.json.gz", "odd/ctl\u{1}.json.gz"];
+    for key in keys.iter().chain(&unreadable) {
         moto.util(&["put", "odd-keys", key, file.to_str().expect("utf8")]);
     }
     let tmp = tempfile::tempdir().expect("tmp");
     let out = tmp.path().join("inner/lake");
     let result = moto.scan(&["s3://odd-keys/odd", "--out", out.to_str().expect("utf8"), "--no-detect"], KEYS);
     let stderr = String::from_utf8_lossy(&result.stderr);
-    assert_eq!(result.status.code(), Some(0), "{stderr}");
+    assert_eq!(result.status.code(), Some(3), "finished, with the unreadable keys failed: {stderr}");
 
     // Everything written is under --out, and only the lake's own names are used.
     for path in walk(tmp.path()) {
         let rel = path.strip_prefix(&out).unwrap_or_else(|_| panic!("{} is outside --out", path.display()));
         let top = rel.components().next().expect("a component").as_os_str().to_string_lossy().into_owned();
-        assert!(["cloudtrail", "_runs", "_ledger"].contains(&top.as_str()), "{}", rel.display());
+        assert!(["cloudtrail", "_runs", "_ledger", "_quarantine"].contains(&top.as_str()), "{}", rel.display());
         assert!(rel.to_string_lossy().chars().all(|c| c.is_ascii_alphanumeric() || "/_-=.".contains(c)), "{}", rel.display());
     }
     // Each key is read once, named exactly, and all its records written.
     let runs: Vec<_> = walk(&out.join("_runs")).into_iter().filter(|p| !p.to_string_lossy().ends_with(".detect.json")).collect();
     let manifest: Value = serde_json::from_slice(&std::fs::read(&runs[0]).expect("manifest")).expect("json");
-    let mut named: Vec<String> = manifest["objects"].as_array().expect("objects").iter().map(|o| o["key"].as_str().expect("key").to_string()).collect();
+    let objects = manifest["objects"].as_array().expect("objects");
+    let failed: Vec<&Value> = objects.iter().filter(|o| o["status"] == "failed").collect();
+    let mut named: Vec<String> = objects.iter().filter(|o| o["status"] != "failed").map(|o| o["key"].as_str().expect("key").to_string()).collect();
     named.sort();
+    let failed_keys: Vec<&str> = failed.iter().map(|o| o["key"].as_str().expect("key")).collect();
+    let mut want_failed: Vec<String> = unreadable.iter().map(|k| format!("s3://odd-keys/{k}")).collect();
+    want_failed.sort();
+    let mut failed_keys: Vec<String> = failed_keys.iter().map(|k| k.to_string()).collect();
+    failed_keys.sort();
+    assert_eq!(failed_keys, want_failed, "each unreadable key is named exactly");
+    assert!(failed.iter().all(|o| o["reason"].as_str().is_some_and(|r| r.starts_with("the key cannot be read"))), "{failed:?}");
+    assert!(stderr.contains("failed: s3://odd-keys/odd/x//double-slash.json.gz: the key cannot be read"), "{stderr}");
     // Names starting with a dot are hidden files: not read, but counted.
     let hidden = |k: &&str| k.rsplit('/').next().is_some_and(|n| n.starts_with('.'));
     let mut want: Vec<String> = keys.iter().filter(|k| !hidden(k)).map(|k| format!("s3://odd-keys/{k}")).collect();

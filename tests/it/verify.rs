@@ -698,6 +698,7 @@ async fn verify_over_s3_reads_signature_metadata() {
     let mut trail = Trail::build("verify-src", "org/", &[]);
     trail.upload(&store).await;
     let location = |store: Arc<dyn ObjectStore>| Location {
+        unreadable: None,
         store,
         prefix: Path::from("org"),
         display: "s3://verify-src/org".into(),
