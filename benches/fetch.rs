@@ -59,7 +59,7 @@ fn trail() -> (Arc<InMemory>, u64, usize) {
 fn options(source: Arc<dyn ObjectStore>, concurrency: usize) -> ScanOptions {
     ScanOptions {
         sources: Vec::new(),
-        source_stores: vec![Location { store: source, prefix: Path::default(), display: "mem://trail".into(), local: None }],
+        source_stores: vec![Location { store: source, prefix: Path::default(), display: "mem://trail".into(), local: None, unreadable: None }],
         out: "mem://lake".into(),
         out_store: Some(Arc::new(InMemory::new())),
         accounts: Vec::new(),

@@ -37,7 +37,7 @@ pub struct TolerantS3 {
     unreadable: UnreadableKeys,
 }
 
-#[derive(Debug)]
+/// Debug names the endpoint and bucket only: never the credentials.
 struct RawLister {
     client: reqwest::Client,
     /// `scheme://host[:port]` (path-style requests, as object_store makes them).
@@ -46,6 +46,12 @@ struct RawLister {
     bucket: String,
     region: String,
     credentials: Arc<dyn CredentialProvider<Credential = AwsCredential>>,
+}
+
+impl std::fmt::Debug for RawLister {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawLister").field("origin", &self.origin).field("bucket", &self.bucket).field("region", &self.region).finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Display for TolerantS3 {
