@@ -248,12 +248,8 @@ fn sign_get(credential: &AwsCredential, host: &str, region: &str, amz_date: &str
     let canonical = format!("GET\n{uri}\n{query}\n{canonical_headers}\n{signed}\n{EMPTY_SHA256}");
     let scope = format!("{day}/{region}/s3/aws4_request");
     let to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", crate::verify::digest::sha256_hex(canonical.as_bytes()));
-    let hmac = |key: &[u8], data: &str| ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key), data.as_bytes());
-    let k = hmac(format!("AWS4{}", credential.secret_key).as_bytes(), day);
-    let k = hmac(k.as_ref(), region);
-    let k = hmac(k.as_ref(), "s3");
-    let k = hmac(k.as_ref(), "aws4_request");
-    let signature = crate::verify::digest::to_hex(hmac(k.as_ref(), &to_sign).as_ref());
+    let key = crate::verify::keys::signing_key(&credential.secret_key, day, region, "s3");
+    let signature = crate::verify::digest::to_hex(crate::verify::keys::hmac(key.as_ref(), &to_sign).as_ref());
     format!("AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed}, Signature={signature}", credential.key_id)
 }
 

@@ -114,12 +114,12 @@ impl PublicKeys {
 const TARGET: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.ListPublicKeys";
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
-fn hmac(key: &[u8], data: &str) -> ring::hmac::Tag {
+pub(crate) fn hmac(key: &[u8], data: &str) -> ring::hmac::Tag {
     ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key), data.as_bytes())
 }
 
 /// The SigV4 signing key for a day, region and service.
-fn signing_key(secret_key: &str, day: &str, region: &str, service: &str) -> ring::hmac::Tag {
+pub(crate) fn signing_key(secret_key: &str, day: &str, region: &str, service: &str) -> ring::hmac::Tag {
     let k = hmac(format!("AWS4{secret_key}").as_bytes(), day);
     let k = hmac(k.as_ref(), region);
     let k = hmac(k.as_ref(), service);
