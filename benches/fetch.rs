@@ -67,7 +67,7 @@ fn options(source: Arc<dyn ObjectStore>, concurrency: usize) -> ScanOptions {
         s3: S3Options::default(),
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         fetch_concurrency: concurrency,
-        fetch_budget_bytes: 256 << 20,
+        fetch_budget_bytes: trailhound::pipeline::DEFAULT_FETCH_BUDGET_BYTES,
         max_object_bytes: 1 << 30,
         limits: DecodeLimits::default(),
         sink: SinkOptions::default(),
@@ -75,6 +75,7 @@ fn options(source: Arc<dyn ObjectStore>, concurrency: usize) -> ScanOptions {
         days: None,
         rows: Default::default(),
         progress: false,
+        parse_only: false,
         verification: None,
     }
 }

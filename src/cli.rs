@@ -232,6 +232,11 @@ pub struct ScanArgs {
     /// Only ingest; do not run the detection pack.
     #[arg(long)]
     pub no_detect: bool,
+    /// Only list, fetch, inflate and parse every object (JSON to the parser's tape,
+    /// access-log lines to fields), building and writing nothing, and print the
+    /// throughput: the floor under a real scan (benchmarks). --out is not touched.
+    #[arg(long, conflicts_with_all = ["verify", "top"])]
+    pub parse_only: bool,
     /// Print the top N principals, source IPs, event names and error codes of the rows
     /// written [default: 5 for a forensic pull (--accounts, --regions, --principal,
     /// --event-source, --event-name), else 0 (off)].

@@ -276,7 +276,7 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
         args.pack.config = Some(sample_config);
     }
     // A broken detection stops the run before anything is read.
-    let pack = if args.no_detect {
+    let pack = if args.no_detect || args.parse_only {
         None
     } else {
         let (set, config) = load_pack(&args.pack)?;
@@ -330,13 +330,16 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
         sources,
         source_stores: Vec::new(),
         out: args.out,
-        out_store: None,
+        // Nothing of a parse-only run is kept: its lake is in memory.
+        out_store: args
+            .parse_only
+            .then(|| std::sync::Arc::new(object_store::memory::InMemory::new()) as std::sync::Arc<dyn object_store::ObjectStore>),
         accounts: args.accounts,
         regions: args.regions,
         s3,
         threads,
         fetch_concurrency: args.fetch_concurrency,
-        fetch_budget_bytes: 256 << 20,
+        fetch_budget_bytes: trailhound::pipeline::DEFAULT_FETCH_BUDGET_BYTES,
         max_object_bytes: args.max_object_bytes,
         limits: DecodeLimits {
             max_decompressed_bytes: args.max_decompressed_bytes,
@@ -348,6 +351,7 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
         verification,
         rows: RowFilter { principals: args.principal, event_sources: args.event_source, event_names: args.event_name },
         progress: log_format == LogFormat::Human && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        parse_only: args.parse_only,
         kind: match args.kind {
             Kind::Auto => KindHint::Auto,
             Kind::Cloudtrail => KindHint::Force(Table::CloudTrail),
@@ -362,6 +366,10 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
     } else {
         EXIT_OK
     };
+    if options.parse_only {
+        print_parse_only(&manifest, log_format);
+        return Ok(code);
+    }
     match log_format {
         LogFormat::Human => print_summary(&manifest, &options),
         LogFormat::Json => log_summary(&manifest, &options, code),
@@ -530,6 +538,33 @@ fn day_range(days: &DayArgs) -> Result<Option<DayRange>> {
     };
     anyhow::ensure!(first <= last, "--from {} is after --to {}", from.unwrap_or_default(), to.unwrap_or_default());
     Ok(Some(DayRange { first, last }))
+}
+
+/// `scan --parse-only`: what was inflated and parsed, and how fast.
+fn print_parse_only(m: &RunManifest, log_format: LogFormat) {
+    let t = &m.totals;
+    let secs = m.elapsed_seconds.max(1e-9);
+    let mb_per_s = t.decompressed_bytes as f64 / 1e6 / secs;
+    let records_per_s = t.records_read as f64 / secs;
+    match log_format {
+        LogFormat::Human => eprintln!(
+            "parse-only: {} objects ({} failed), {} records, {:.1} MB decompressed in {:.2} s: {mb_per_s:.1} MB/s, \
+             {records_per_s:.0} records/s (inflate + parse; nothing built or written)",
+            t.objects_decoded, t.objects_failed, t.records_read, t.decompressed_bytes as f64 / 1e6, m.elapsed_seconds
+        ),
+        LogFormat::Json => tracing::info!(
+            target: "trailhound::summary",
+            run_id = %m.run_id,
+            objects = t.objects_decoded,
+            objects_failed = t.objects_failed,
+            records = t.records_read,
+            decompressed_bytes = t.decompressed_bytes,
+            elapsed_seconds = m.elapsed_seconds,
+            mb_per_s,
+            records_per_s,
+            "parse-only finished"
+        ),
+    }
 }
 
 fn print_summary(m: &RunManifest, options: &ScanOptions) {

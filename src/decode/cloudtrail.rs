@@ -42,7 +42,7 @@ impl Default for DecodeLimits {
             max_record_bytes: 16 << 20,
             max_depth: 512,
             batch_rows: 64 * 1024,
-            batch_bytes: 32 << 20,
+            batch_bytes: 16 << 20,
             event_time_range_ms: None,
         }
     }
@@ -287,6 +287,28 @@ impl CloudTrailDecoder {
         self.tape = tape.reset().0;
         input.truncate(len);
         verdict
+    }
+
+    /// Parses content already decompressed into `input` into the tape and counts the
+    /// `Records`, building nothing: the floor `scan --parse-only` measures.
+    ///
+    /// # Errors
+    /// Invalid JSON, or no `Records` array.
+    pub fn parse_only(&mut self, input: &mut Vec<u8>) -> Result<u64, DecodeError> {
+        let start = json_start(input)?;
+        let len = input.len();
+        input.resize(len + simd_json::INPUT_PADDING, 0);
+        let mut tape = Tape(std::mem::take(&mut self.tape)).reset();
+        let parsed = simd_json::fill_tape_padded(&mut input[start..], len - start, &mut self.buffers, &mut tape)
+            .map_err(|e| DecodeError::Json { message: json_error(&e, start) });
+        let records = parsed.and_then(|()| match records_array(&tape.0).map(|at| tape.0[at]) {
+            Ok(Node::Array { len, .. }) => Ok(len as u64),
+            Ok(other) => Err(DecodeError::RecordsNotArray { found: type_name(&other) }),
+            Err(e) => Err(e),
+        });
+        self.tape = tape.reset().0;
+        input.truncate(len);
+        records
     }
 
     fn decode_tape(

@@ -173,6 +173,27 @@ impl ObjectDecoder {
         Ok((table, verdict))
     }
 
+    /// Inflates and parses one object, building nothing: what `scan --parse-only`
+    /// measures, the floor under decoding. Returns the table and its records
+    /// (CloudTrail) or lines (access logs, split into fields), and the bytes inflated.
+    ///
+    /// # Errors
+    /// A [`DecodeError`] when the object does not inflate or parse as a whole.
+    pub fn parse_only(&mut self, raw: &[u8]) -> Result<(Table, u64, u64), DecodeError> {
+        let mut input = std::mem::take(&mut self.input);
+        let result = compression::decompress_into(raw, &mut input, self.limits.max_decompressed_bytes).and_then(|_| {
+            if cloudtrail::json_start(&input).is_ok() {
+                Ok((Table::CloudTrail, self.cloudtrail.parse_only(&mut input)?, input.len() as u64))
+            } else if AccessLogDecoder::sniff(&input) {
+                Ok((Table::S3Access, s3_access::parse_only(&input), input.len() as u64))
+            } else {
+                Err(DecodeError::NotJson { prefix: cloudtrail::describe_prefix(trim_start(&input)) })
+            }
+        });
+        self.input = input;
+        result
+    }
+
     /// Batches completed so far, with their table.
     pub fn take_batches(&mut self) -> Vec<(Table, RecordBatch)> {
         let mut out: Vec<(Table, RecordBatch)> =

@@ -291,6 +291,39 @@ pub async fn begin(store: &Arc<dyn ObjectStore>, run_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Step 3 as [`commit`], for a manifest serialised straight into a multipart upload
+/// (which becomes visible only when complete), so that a run of many objects does not
+/// hold its manifest's text in memory too. Must not be called inside the runtime.
+///
+/// # Errors
+/// Serialising failed, or the store refused the write.
+pub fn commit_streamed<T: serde::Serialize>(
+    store: &Arc<dyn ObjectStore>,
+    key: &str,
+    manifest: &T,
+    runtime: &tokio::runtime::Handle,
+) -> Result<()> {
+    use std::io::Write;
+    failpoint::hit("before-commit");
+    let output_err = |e| Error::Output { location: key.to_string(), source: e };
+    let upload = crate::sink::UploadWriter::start(store, &Path::from(key), runtime.clone()).map_err(output_err)?;
+    let mut writer = std::io::BufWriter::with_capacity(1 << 20, upload);
+    let written = serde_json::to_writer_pretty(&mut writer, manifest)
+        .map_err(|e| Error::Manifest { location: key.to_string(), source: e })
+        .and_then(|()| writer.flush().map_err(|e| Error::Manifest { location: key.to_string(), source: serde_json::Error::io(e) }));
+    let upload = match writer.into_inner() {
+        Ok(upload) => upload,
+        Err(e) => return Err(Error::Manifest { location: key.to_string(), source: serde_json::Error::io(e.into_error()) }),
+    };
+    if let Err(e) = written {
+        upload.abort();
+        return Err(e);
+    }
+    upload.finish().map_err(output_err)?;
+    failpoint::hit("after-commit");
+    Ok(())
+}
+
 /// Step 3: writes the manifest, the commit point.
 ///
 /// # Errors

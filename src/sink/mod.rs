@@ -244,8 +244,7 @@ impl TableWriter {
         }
         let batches = std::mem::take(&mut part.pending);
         self.buffered_bytes -= std::mem::take(&mut part.pending_bytes);
-        let batch = sorted_rows(&batches, &self.key_columns, self.ts_column)?;
-        drop(batches);
+        let order = sort_order(&batches, &self.key_columns, self.ts_column)?;
         let parquet_err = |source| Error::Parquet { partition: partition.to_string(), source };
         if part.file.is_none() {
             let key = format!("{}/dt={}/{}-{:05}.parquet", self.table, partition, self.run_id, self.next_seq);
@@ -269,9 +268,25 @@ impl TableWriter {
             part.file = Some(OpenFile { writer, key, rows: 0 });
         }
         let Some(file) = part.file.as_mut() else { return Ok(()) };
-        file.writer.write(&batch).map_err(parquet_err)?;
+        // The sorted copy is made in one piece: writing it in slices costs more CPU than
+        // it saves memory (a 16 Ki-row slice took about 15 % more CPU per run).
+        let sorted = match order {
+            None => batches,
+            Some(order) => {
+                let refs: Vec<&RecordBatch> = batches.iter().collect();
+                let indices: Vec<(usize, usize)> = order.iter().map(|&(b, r)| (b as usize, r as usize)).collect();
+                drop(order);
+                let batch = interleave_record_batch(&refs, &indices)?;
+                drop(refs);
+                drop(batches);
+                vec![batch]
+            }
+        };
+        for batch in sorted {
+            file.writer.write(&batch).map_err(parquet_err)?;
+            file.rows += batch.num_rows() as u64;
+        }
         file.writer.flush().map_err(parquet_err)?;
-        file.rows += batch.num_rows() as u64;
         if file.writer.bytes_written() >= self.options.target_file_bytes {
             self.close_file(partition)?;
         }
@@ -312,55 +327,76 @@ impl TableWriter {
     }
 }
 
-/// The rows of `batches` in one batch, ordered by the string columns `keys` (nulls
-/// last), then the timestamp column (nulls last), ties in arrival order, gathered in a
-/// single copy.
-fn sorted_rows(batches: &[RecordBatch], keys: &[usize], ts_column: usize) -> Result<RecordBatch> {
-    let mut times = Vec::with_capacity(batches.len());
-    let mut strings: Vec<Vec<&arrow::array::StringArray>> = Vec::with_capacity(batches.len());
-    for batch in batches {
-        let Some(ts) = batch.column(ts_column).as_any().downcast_ref::<TimestampMillisecondArray>() else {
-            return Err(Error::Pipeline("the event-time column is not a millisecond timestamp".into()));
-        };
-        times.push(ts);
-        let mut columns = Vec::with_capacity(keys.len());
-        for &k in keys {
+/// The order to write the rows of `batches` in, as (batch, row): by the string
+/// columns `keys` (nulls last), then the timestamp column (nulls last), ties in
+/// arrival order. `None` when they already are in that order.
+///
+/// The key columns are ranked first (one hash lookup per row and column, over a few
+/// hundred distinct values), so the sort compares integers, never strings.
+fn sort_order(batches: &[RecordBatch], keys: &[usize], ts_column: usize) -> Result<Option<Vec<(u32, u32)>>> {
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let mut rank = vec![0u32; rows];
+    for &k in keys {
+        let mut columns = Vec::with_capacity(batches.len());
+        for batch in batches {
             let Some(column) = batch.column(k).as_any().downcast_ref::<arrow::array::StringArray>() else {
                 return Err(Error::Pipeline("a sort column is not a string column".into()));
             };
             columns.push(column);
         }
-        strings.push(columns);
-    }
-    let key = |b: usize, row: usize| {
-        let ts = times[b];
-        let t = if ts.is_null(row) { i64::MAX } else { ts.value(row) };
-        (strings[b].iter().map(move |c| if c.is_null(row) { None } else { Some(c.value(row)) }), t)
-    };
-    let compare = |&(b1, r1): &(usize, usize), &(b2, r2): &(usize, usize)| {
-        let ((k1, t1), (k2, t2)) = (key(b1, r1), key(b2, r2));
-        for (a, b) in k1.zip(k2) {
-            // None (null) sorts after every value.
-            let o = match (a, b) {
+        // Dense ids of (rank so far, value) in arrival order, then renumbered in sorted order.
+        let mut ids: std::collections::HashMap<(u32, Option<&str>), u32> = std::collections::HashMap::new();
+        let mut distinct: Vec<(u32, Option<&str>)> = Vec::new();
+        let mut row = 0;
+        for column in &columns {
+            for i in 0..column.len() {
+                let value = if column.is_null(i) { None } else { Some(column.value(i)) };
+                let key = (rank[row], value);
+                rank[row] = *ids.entry(key).or_insert_with(|| {
+                    distinct.push(key);
+                    (distinct.len() - 1) as u32
+                });
+                row += 1;
+            }
+        }
+        let mut by_value: Vec<u32> = (0..distinct.len() as u32).collect();
+        // None (null) sorts after every value.
+        by_value.sort_unstable_by(|&a, &b| {
+            let ((ra, va), (rb, vb)) = (distinct[a as usize], distinct[b as usize]);
+            ra.cmp(&rb).then_with(|| match (va, vb) {
                 (Some(a), Some(b)) => a.cmp(b),
                 (None, None) => std::cmp::Ordering::Equal,
                 (None, Some(_)) => std::cmp::Ordering::Greater,
                 (Some(_), None) => std::cmp::Ordering::Less,
-            };
-            if o != std::cmp::Ordering::Equal {
-                return o;
-            }
+            })
+        });
+        let mut sorted_rank = vec![0u32; distinct.len()];
+        for (position, &id) in by_value.iter().enumerate() {
+            sorted_rank[id as usize] = position as u32;
         }
-        t1.cmp(&t2).then((b1, r1).cmp(&(b2, r2)))
-    };
-    let mut order: Vec<(usize, usize)> =
-        batches.iter().enumerate().flat_map(|(b, batch)| (0..batch.num_rows()).map(move |r| (b, r))).collect();
-    if batches.len() == 1 && order.windows(2).all(|w| compare(&w[0], &w[1]) != std::cmp::Ordering::Greater) {
-        return Ok(batches[0].clone());
+        for r in &mut rank {
+            *r = sorted_rank[*r as usize];
+        }
     }
-    order.sort_unstable_by(compare);
-    let refs: Vec<&RecordBatch> = batches.iter().collect();
-    Ok(interleave_record_batch(&refs, &order)?)
+    let mut sort_keys: Vec<(u32, i64, u32)> = Vec::with_capacity(rows);
+    let mut locations: Vec<(u32, u32)> = Vec::with_capacity(rows);
+    for (b, batch) in batches.iter().enumerate() {
+        let Some(ts) = batch.column(ts_column).as_any().downcast_ref::<TimestampMillisecondArray>() else {
+            return Err(Error::Pipeline("the event-time column is not a millisecond timestamp".into()));
+        };
+        for i in 0..ts.len() {
+            let t = if ts.is_null(i) { i64::MAX } else { ts.value(i) };
+            let n = sort_keys.len();
+            sort_keys.push((rank[n], t, n as u32));
+            locations.push((b as u32, i as u32));
+        }
+    }
+    drop(rank);
+    if sort_keys.windows(2).all(|w| w[0] <= w[1]) {
+        return Ok(None);
+    }
+    sort_keys.sort_unstable();
+    Ok(Some(sort_keys.into_iter().map(|(_, _, n)| locations[n as usize]).collect()))
 }
 
 /// Splits a batch by the UTC day of its timestamp column; null times go to the
@@ -393,11 +429,36 @@ fn partition_name(day: Option<i64>) -> String {
     }
 }
 
-/// `std::io::Write` over a multipart upload, for the synchronous Parquet writer.
-struct UploadWriter {
+/// `std::io::Write` over a multipart upload, for the synchronous Parquet writer (and
+/// the run manifest, streamed as it is serialised).
+pub(crate) struct UploadWriter {
     upload: Option<WriteMultipart>,
     runtime: Handle,
     bytes: u64,
+}
+
+impl UploadWriter {
+    /// Starts a multipart upload of `location` (parts of 8 MiB); it becomes visible
+    /// only when [`Self::finish`] completes it.
+    pub(crate) fn start(store: &Arc<dyn ObjectStore>, location: &Path, runtime: Handle) -> object_store::Result<Self> {
+        let upload = runtime.block_on(store.put_multipart(location))?;
+        Ok(Self { upload: Some(WriteMultipart::new_with_chunk_size(upload, 8 << 20)), runtime, bytes: 0 })
+    }
+
+    /// Completes the upload: the object appears whole, at once.
+    pub(crate) fn finish(mut self) -> object_store::Result<()> {
+        match self.upload.take() {
+            Some(upload) => self.runtime.block_on(upload.finish()).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// Gives up the upload; nothing becomes visible.
+    pub(crate) fn abort(mut self) {
+        if let Some(upload) = self.upload.take() {
+            let _ = self.runtime.block_on(upload.abort());
+        }
+    }
 }
 
 impl Write for UploadWriter {
@@ -415,5 +476,75 @@ impl Write for UploadWriter {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::StringArray;
+    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+
+    fn batch(source: &[Option<&str>], name: &[Option<&str>], time: &[Option<i64>]) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("s", DataType::Utf8, true),
+            Field::new("n", DataType::Utf8, true),
+            Field::new("t", DataType::Timestamp(TimeUnit::Millisecond, None), true),
+        ]));
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(source.to_vec())),
+                Arc::new(StringArray::from(name.to_vec())),
+                Arc::new(TimestampMillisecondArray::from(time.to_vec())),
+            ],
+        )
+        .expect("valid batch")
+    }
+
+    /// The order a comparison sort of the whole key gives: the reference.
+    fn reference(batches: &[RecordBatch]) -> Vec<(u32, u32)> {
+        let mut rows = Vec::new();
+        for (b, batch) in batches.iter().enumerate() {
+            let s = batch.column(0).as_any().downcast_ref::<StringArray>().expect("utf8");
+            let n = batch.column(1).as_any().downcast_ref::<StringArray>().expect("utf8");
+            let t = batch.column(2).as_any().downcast_ref::<TimestampMillisecondArray>().expect("ts");
+            for i in 0..batch.num_rows() {
+                let opt = |a: &StringArray| if a.is_null(i) { (1, String::new()) } else { (0, a.value(i).to_string()) };
+                let time = if t.is_null(i) { i64::MAX } else { t.value(i) };
+                rows.push(((opt(s), opt(n), time, b, i), (b as u32, i as u32)));
+            }
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows.into_iter().map(|(_, at)| at).collect()
+    }
+
+    #[test]
+    fn sort_order_is_keys_then_time_nulls_last_ties_in_arrival_order() {
+        let batches = vec![
+            batch(&[Some("s3"), None, Some("kms"), Some("s3")], &[Some("Get"), Some("X"), None, Some("Get")], &[Some(5), Some(1), Some(2), Some(5)]),
+            batch(&[Some("kms"), Some("s3"), Some("s3"), None], &[Some("Decrypt"), Some("Get"), Some("Put"), None], &[None, Some(3), Some(1), Some(0)]),
+        ];
+        let order = sort_order(&batches, &[0, 1], 2).expect("sortable").expect("not already sorted");
+        assert_eq!(order, reference(&batches));
+        assert_eq!(&order[..3], &[(1, 0), (0, 2), (1, 1)], "kms/Decrypt first, then kms/null, then s3/Get by time");
+
+        // Already in order: nothing to reorder, whatever the number of batches.
+        let sorted = vec![
+            batch(&[Some("a"), Some("a")], &[Some("x"), Some("y")], &[Some(1), Some(0)]),
+            batch(&[Some("b")], &[None], &[None]),
+        ];
+        assert_eq!(sort_order(&sorted, &[0, 1], 2).expect("sortable"), None);
+        // Without key columns, by time alone.
+        let by_time = sort_order(&batches, &[], 2).expect("sortable").expect("unsorted");
+        let times: Vec<i64> = by_time
+            .iter()
+            .map(|&(b, r)| {
+                let t = batches[b as usize].column(2).as_any().downcast_ref::<TimestampMillisecondArray>().expect("ts");
+                if t.is_null(r as usize) { i64::MAX } else { t.value(r as usize) }
+            })
+            .collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+        assert_eq!(by_time[..2], [(1, 3), (0, 1)], "ties keep arrival order: the time-0 row, then time 1 of batch 0 before batch 1");
     }
 }
