@@ -325,3 +325,46 @@ fn json_logs_are_one_object_per_line_with_the_summary_and_exit_code() {
     assert_eq!(lines[0]["level"], "ERROR");
     assert!(lines[0]["fields"]["error"].as_str().expect("error").contains("/nonexistent/trail"));
 }
+
+#[test]
+fn scan_parse_only_reads_every_record_and_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sample = repo().join("testdata/sample-trail");
+    let lake = tmp.path().join("lake");
+    let result = trailhound(&["scan", sample.to_str().expect("utf8"), "--out", lake.to_str().expect("utf8"), "--no-detect"]);
+    assert_eq!(result.status.code(), Some(0), "{}", String::from_utf8_lossy(&result.stderr));
+    let full = manifest(&lake);
+
+    let untouched = tmp.path().join("untouched");
+    let result = trailhound(&[
+        "--log-format", "json", "scan", sample.to_str().expect("utf8"), "--parse-only", "--out", untouched.to_str().expect("utf8"),
+    ]);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(0), "{stderr}");
+    let summary: Value = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["fields"]["message"] == "parse-only finished")
+        .unwrap_or_else(|| panic!("no parse-only summary in:\n{stderr}"));
+    let f = &summary["fields"];
+    // The same objects, records (CloudTrail records and access-log lines) and bytes as a real scan.
+    assert_eq!(f["objects"], full["totals"]["objects_decoded"], "{f}");
+    assert_eq!(f["records"], full["totals"]["records_read"], "{f}");
+    assert_eq!(f["decompressed_bytes"], full["totals"]["decompressed_bytes"], "{f}");
+    assert!(f["mb_per_s"].as_f64().is_some_and(|v| v > 0.0), "{f}");
+    assert!(!untouched.exists(), "--parse-only writes nothing under --out");
+
+    // What does not parse as a whole is a failed object there (no record-by-record
+    // reading), and the exit code says so.
+    let malformed = repo().join("testdata/malformed");
+    let result = trailhound(&["--log-format", "json", "scan", malformed.to_str().expect("utf8"), "--parse-only"]);
+    assert_eq!(result.status.code(), Some(3), "{}", String::from_utf8_lossy(&result.stderr));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    let failed = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["fields"]["message"] == "parse-only finished")
+        .and_then(|l| l["fields"]["objects_failed"].as_u64())
+        .expect("summary with objects_failed");
+    assert!(failed >= 8, "{stderr}");
+}
