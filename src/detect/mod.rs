@@ -296,6 +296,16 @@ fn findings_of(d: &Detection, batch: &RecordBatch, out: &mut Vec<Finding>) -> st
     if evidence.is_none() && evidence_col.data_type() != &DataType::Null {
         return Err(format!("column evidence must be a map(varchar, varchar), got {}", evidence_col.data_type()));
     }
+    // The map's keys and values as text, cast once for the batch (casting per row copies
+    // every buffer of a view array each time).
+    let evidence_text = match evidence {
+        Some(m) => {
+            let keys = cast(m.keys(), &DataType::Utf8).map_err(|e| e.to_string())?;
+            let values = cast(m.values(), &DataType::Utf8).map_err(|e| format!("evidence values must be varchar: {e}"))?;
+            Some((keys.as_string::<i32>().clone(), values.as_string::<i32>().clone()))
+        }
+        None => None,
+    };
     let opt = |a: &StringArray, i: usize| (!a.is_null(i)).then(|| a.value(i).to_string());
     for i in 0..batch.num_rows() {
         let mut event_ids: Vec<String> = Vec::new();
@@ -307,8 +317,8 @@ fn findings_of(d: &Detection, batch: &RecordBatch, out: &mut Vec<Finding>) -> st
         event_ids.sort();
         event_ids.dedup();
         event_ids.truncate(MAX_EVENT_IDS);
-        let evidence_json = match evidence {
-            Some(m) if !m.is_null(i) => map_to_json(m, i)?,
+        let evidence_json = match (evidence, &evidence_text) {
+            (Some(m), Some((keys, values))) if !m.is_null(i) => map_to_json(m, keys, values, i)?,
             _ => "{}".to_string(),
         };
         let mut f = Finding {
@@ -336,16 +346,15 @@ fn findings_of(d: &Detection, batch: &RecordBatch, out: &mut Vec<Finding>) -> st
     Ok(())
 }
 
-/// A map row as a JSON object with sorted keys (values are strings or null).
-fn map_to_json(m: &MapArray, i: usize) -> std::result::Result<String, String> {
-    let entries = m.value(i);
-    let keys = cast(entries.column(0), &DataType::Utf8).map_err(|e| e.to_string())?;
-    let values = cast(entries.column(1), &DataType::Utf8).map_err(|e| format!("evidence values must be varchar: {e}"))?;
-    let (keys, values) = (keys.as_string::<i32>(), values.as_string::<i32>());
+/// Row `i` of a map as a JSON object with sorted keys (values are strings or null);
+/// `keys` and `values` are the map's entry columns as text.
+fn map_to_json(m: &MapArray, keys: &StringArray, values: &StringArray, i: usize) -> std::result::Result<String, String> {
+    let offsets = m.value_offsets();
+    let (lo, hi) = (offsets[i] as usize, offsets[i + 1] as usize);
     let mut object = BTreeMap::new();
-    for j in 0..keys.len() {
-        let v = (!values.is_null(j)).then(|| values.value(j).to_string());
-        object.insert(keys.value(j).to_string(), v);
+    for j in lo..hi {
+        let v = (!values.is_null(j)).then(|| values.value(j));
+        object.insert(keys.value(j), v);
     }
     serde_json::to_string(&object).map_err(|e| e.to_string())
 }
