@@ -15,6 +15,7 @@
 //! same id. Findings already in the lake (same id) are not written again.
 
 pub mod config;
+pub mod distinct;
 pub mod fixtures;
 pub mod jsonpath;
 pub mod lake;
@@ -128,6 +129,7 @@ pub fn new_context(threads: usize) -> SessionContext {
     }
     let ctx = SessionContext::new_with_config(config);
     udf::register(&ctx);
+    distinct::register(&ctx);
     ctx
 }
 
@@ -443,7 +445,8 @@ pub async fn existing_finding_ids(ctx: &SessionContext, window: &RunWindow) -> R
         .map_err(|e| Error::Detection { file: "findings table".into(), reason: e.to_string() })?;
     let mut ids = HashSet::new();
     for b in batches {
-        let col = b.column(0).as_string::<i32>();
+        let col = cast(b.column(0), &DataType::Utf8).map_err(|e| Error::Detection { file: "findings table".into(), reason: e.to_string() })?;
+        let col = col.as_string::<i32>();
         ids.extend(col.iter().flatten().map(str::to_string));
     }
     Ok(ids)
