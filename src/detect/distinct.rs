@@ -321,8 +321,10 @@ impl DistinctGroups {
         let mut scratch = std::mem::replace(&mut self.scratch, self.converter.empty_rows(0, 0));
         scratch.clear();
         self.converter.append(&mut scratch, &[values.clone()])?;
+        // Logical nulls: a NullArray (count(DISTINCT NULL)) has no validity buffer.
+        let nulls = values.logical_nulls();
         for i in 0..values.len() {
-            if !keep(i) || (self.skip_nulls && values.is_null(i)) {
+            if !keep(i) || (self.skip_nulls && nulls.as_ref().is_some_and(|n| n.is_null(i))) {
                 continue;
             }
             self.insert(groups(i), scratch.row(i).as_ref());
@@ -460,8 +462,9 @@ impl GroupsAccumulator for DistinctGroups {
 
     fn convert_to_state(&self, values: &[ArrayRef], opt_filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
         let values = &values[0];
+        let nulls = values.logical_nulls();
         let kept: Vec<bool> = (0..values.len())
-            .map(|i| opt_filter.is_none_or(|f| f.is_valid(i) && f.value(i)) && !(self.skip_nulls && values.is_null(i)))
+            .map(|i| opt_filter.is_none_or(|f| f.is_valid(i) && f.value(i)) && !(self.skip_nulls && nulls.as_ref().is_some_and(|n| n.is_null(i))))
             .collect();
         let indices: UInt32Array = kept.iter().enumerate().filter(|(_, k)| **k).map(|(i, _)| i as u32).collect();
         let flat = take(values.as_ref(), &indices, None)?;

@@ -218,6 +218,7 @@ fn distinct_aggregates_equal_the_builtin_ones() {
                       count(DISTINCT s) AS c_s,
                       count(DISTINCT v) FILTER (WHERE w > 5) AS c_v,
                       count(DISTINCT s) + count(*) AS c_plus,
+                      count(DISTINCT NULL) AS c_null,
                       array_sort(array_agg(DISTINCT s)) AS a_s,
                       array_sort(array_agg(DISTINCT v) FILTER (WHERE w % 3 = 0)) AS a_v,
                       array_join(array_sort(array_agg(DISTINCT lower(s))), ',') AS joined
