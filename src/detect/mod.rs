@@ -298,13 +298,13 @@ fn findings_of(d: &Detection, batch: &RecordBatch, out: &mut Vec<Finding>) -> st
     if evidence.is_none() && evidence_col.data_type() != &DataType::Null {
         return Err(format!("column evidence must be a map(varchar, varchar), got {}", evidence_col.data_type()));
     }
-    // The map's keys and values as text, cast once for the batch (casting per row copies
-    // every buffer of a view array each time).
-    let evidence_text = match evidence {
+    // The map with its keys and values as text, cast once for the batch (casting per row
+    // copies every buffer of a view array each time).
+    let evidence = match evidence {
         Some(m) => {
             let keys = cast(m.keys(), &DataType::Utf8).map_err(|e| e.to_string())?;
             let values = cast(m.values(), &DataType::Utf8).map_err(|e| format!("evidence values must be varchar: {e}"))?;
-            Some((keys.as_string::<i32>().clone(), values.as_string::<i32>().clone()))
+            Some((m, keys.as_string::<i32>().clone(), values.as_string::<i32>().clone()))
         }
         None => None,
     };
@@ -319,8 +319,8 @@ fn findings_of(d: &Detection, batch: &RecordBatch, out: &mut Vec<Finding>) -> st
         event_ids.sort();
         event_ids.dedup();
         event_ids.truncate(MAX_EVENT_IDS);
-        let evidence_json = match (evidence, &evidence_text) {
-            (Some(m), Some((keys, values))) if !m.is_null(i) => map_to_json(m, keys, values, i)?,
+        let evidence_json = match &evidence {
+            Some((m, keys, values)) if !m.is_null(i) => map_to_json(m, keys, values, i)?,
             _ => "{}".to_string(),
         };
         let mut f = Finding {
