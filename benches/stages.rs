@@ -68,17 +68,8 @@ fn bench_parquet_write(c: &mut Criterion) {
             let mut writers: Vec<(Table, TableWriter)> = Table::ALL
                 .iter()
                 .map(|&table| {
-                    let writer = TableWriter::clustered(
-                        store.clone(),
-                        table.name(),
-                        "bench",
-                        table.schema(),
-                        table.cluster_columns(),
-                        table.time_column(),
-                        SinkOptions::default(),
-                        runtime.handle().clone(),
-                    )
-                    .expect("writer");
+                    let writer = TableWriter::for_table(store.clone(), table, "bench", SinkOptions::default(), runtime.handle().clone())
+                        .expect("writer");
                     (table, writer)
                 })
                 .collect();

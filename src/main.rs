@@ -18,6 +18,22 @@ use trailhound::detect::runner::{detect_lake, DetectOptions, DetectOutcome};
 use trailhound::detect::{DetectionSet, SiteConfig};
 use trailhound::decode::{KindHint, RowFilter, Table};
 
+/// One glibc malloc arena per core, not the default eight: memory freed into one arena
+/// (a row group's buffers, dropped by whichever thread used them last) is not reused
+/// by the others, and the peak RSS of a 2 GB scan on 2 cores was 0.9-1.0 GiB, against
+/// 0.5-0.6 GiB with one arena per core at the same speed (one arena in all: 0.5 GiB,
+/// 10 % slower). Called before any thread starts.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        // SAFETY: mallopt only sets an allocator parameter; no other thread exists yet.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, i32::try_from(cores).unwrap_or(i32::MAX));
+        }
+    }
+}
+
 /// Exit codes a scheduler can act on.
 const EXIT_OK: u8 = 0;
 const EXIT_FAILED: u8 = 1;
@@ -26,6 +42,7 @@ const EXIT_REJECTS: u8 = 3;
 const EXIT_INTEGRITY: u8 = 4;
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     init_logging(cli.log_format, cli.verbose);
     let result = match cli.command {
@@ -346,7 +363,7 @@ fn scan(mut args: ScanArgs, log_format: LogFormat) -> Result<u8> {
             max_record_bytes: args.max_record_bytes,
             ..DecodeLimits::default()
         },
-        sink: SinkOptions { codec: args.compression, ..SinkOptions::default() },
+        sink: SinkOptions { codec: args.compression, encode_threads: threads, ..SinkOptions::default() },
         days,
         verification,
         rows: RowFilter { principals: args.principal, event_sources: args.event_source, event_names: args.event_name },

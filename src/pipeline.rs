@@ -494,17 +494,7 @@ impl Run<'_> {
 
         let mut writers = BTreeMap::new();
         for table in Table::ALL {
-            let writer = TableWriter::clustered(
-                out_store.clone(),
-                table.name(),
-                run_id,
-                table.schema(),
-                table.cluster_columns(),
-                table.time_column(),
-                options.sink.clone(),
-                runtime.handle().clone(),
-            )?
-            .staged();
+            let writer = TableWriter::for_table(out_store.clone(), table, run_id, options.sink.clone(), runtime.handle().clone())?.staged();
             writers.insert(table, writer);
         }
         let sink = std::thread::Builder::new()

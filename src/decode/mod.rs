@@ -84,6 +84,16 @@ impl Table {
         }
     }
 
+    /// String columns whose values are nearly all distinct (ids, JSON documents, host
+    /// ids): written without a dictionary or statistics, which cost encoding time
+    /// and buy neither size nor pruning there.
+    pub fn high_cardinality_columns(self) -> &'static [&'static str] {
+        match self {
+            Table::CloudTrail => &["eventid", "requestid", "requestparameters", "responseelements", "additionaleventdata"],
+            Table::S3Access => &["requestid", "hostid", "request_uri"],
+        }
+    }
+
     /// The typed event-time column: partitions and sort order come from it.
     pub fn time_column(self) -> &'static str {
         match self {

@@ -13,6 +13,7 @@ mod oracle;
 mod plan;
 mod s3;
 mod schema;
+mod sink;
 mod verify;
 
 use std::path::{Path, PathBuf};
