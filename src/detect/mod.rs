@@ -32,6 +32,7 @@ use arrow::array::{
 };
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
@@ -145,9 +146,7 @@ pub async fn check_plans(set: &DetectionSet, config: &SiteConfig) -> Result<()> 
     lake::register_windows(&ctx, &window, config.history.days).await?;
     config.register(&ctx, &window)?;
     for d in &set.detections {
-        let df = ctx.sql(&d.sql).await.map_err(|e| plan_error(d, &e))?;
-        check_contract(d, df.schema().as_arrow())?;
-        df.create_physical_plan().await.map_err(|e| plan_error(d, &e))?;
+        plan(&ctx, d).await?;
     }
     Ok(())
 }
@@ -188,6 +187,9 @@ pub struct DetectReport {
 }
 
 /// Runs `set` on a context whose lake tables, views and config tables are registered.
+/// Every query is planned before any runs, so a query that does not plan (or breaks
+/// the findings contract) stops the run before anything is computed; each is planned
+/// once, which on a small lake is most of the pack's time.
 ///
 /// # Errors
 /// [`Error::Detection`] naming the query that failed.
@@ -203,10 +205,15 @@ pub async fn run(ctx: &SessionContext, set: &DetectionSet, window: &RunWindow, c
             runnable.push(d);
         }
     }
+    let mut planned = Vec::with_capacity(runnable.len());
+    for d in runnable {
+        planned.push((d, plan(ctx, d).await?));
+    }
+    tracing::debug!(detections = planned.len(), seconds = started.elapsed().as_secs_f64(), "detections planned");
     // A few queries at once: small ones overlap, big ones share the cores.
-    let results: Vec<(String, f64, Result<Vec<Finding>>)> = futures::stream::iter(runnable.iter().map(|d| async move {
+    let results: Vec<(String, f64, Result<Vec<Finding>>)> = futures::stream::iter(planned.iter().map(|(d, plan)| async move {
         let started = std::time::Instant::now();
-        let result = run_one(ctx, d).await;
+        let result = run_one(ctx, d, plan.clone()).await;
         (d.id.clone(), started.elapsed().as_secs_f64(), result)
     }))
     .buffer_unordered(detect_concurrency())
@@ -235,7 +242,7 @@ pub async fn run(ctx: &SessionContext, set: &DetectionSet, window: &RunWindow, c
     });
     Ok(DetectReport {
         findings,
-        num_detections: runnable.len(),
+        num_detections: planned.len(),
         waiting_for_history: waiting,
         elapsed_seconds: started.elapsed().as_secs_f64(),
         timings,
@@ -262,10 +269,15 @@ fn merge_into(by_id: &mut BTreeMap<String, Finding>, f: Finding) {
     }
 }
 
-async fn run_one(ctx: &SessionContext, d: &Detection) -> Result<Vec<Finding>> {
+/// The physical plan of `d`, its output checked against the findings contract.
+async fn plan(ctx: &SessionContext, d: &Detection) -> Result<Arc<dyn ExecutionPlan>> {
     let df = ctx.sql(&d.sql).await.map_err(|e| plan_error(d, &e))?;
     check_contract(d, df.schema().as_arrow())?;
-    let batches = df.collect().await.map_err(|e| plan_error(d, &e))?;
+    df.create_physical_plan().await.map_err(|e| plan_error(d, &e))
+}
+
+async fn run_one(ctx: &SessionContext, d: &Detection, plan: Arc<dyn ExecutionPlan>) -> Result<Vec<Finding>> {
+    let batches = datafusion::physical_plan::collect(plan, ctx.task_ctx()).await.map_err(|e| plan_error(d, &e))?;
     let mut out = Vec::new();
     for batch in &batches {
         findings_of(d, batch, &mut out).map_err(|e| Error::Detection { file: d.path.clone(), reason: e })?;

@@ -79,7 +79,6 @@ pub fn detect_lake(options: &DetectOptions) -> Result<DetectOutcome> {
         .enable_all()
         .build()
         .map_err(|e| Error::Pipeline(format!("starting the detection runtime: {e}")))?;
-    runtime.block_on(super::check_plans(&options.set, &options.config))?;
     let mut location = LakeLocation::open(&options.lake, &options.s3)?;
     let store = match &options.out_store {
         Some(s) => s.clone(),

@@ -203,6 +203,44 @@ fn a_query_that_does_not_plan_stops_scan_before_reading() {
 }
 
 #[test]
+fn a_query_that_does_not_plan_stops_detect_naming_its_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let lake = tmp.path().join("lake");
+    let lake_s = lake.to_str().expect("utf8");
+    ok(&trailhound(&["scan", repo().join("testdata/real-trail").to_str().expect("utf8"), "--out", lake_s, "--no-detect"]));
+    // A good rule that fires on every event, and a broken one: the run stops, naming the
+    // broken file, and writes no findings.
+    let queries = tmp.path().join("queries/cloudtrail");
+    std::fs::create_dir_all(&queries).expect("dir");
+    let header = |id: &str| format!("-- id: {id}\n-- title: t\n-- severity: low\n-- technique: -\n-- guidance: G16\n-- catalogue: -\n-- description: d\n");
+    std::fs::write(
+        queries.join("a_every_event.sql"),
+        header("a_every_event")
+            + "SELECT eventtime_ts AS window_start, eventtime_ts AS window_end, recipientaccountid AS account_id, awsregion AS region, \
+               useridentity.arn AS principal_arn, sourceipaddress AS source_ip, useragent AS user_agent, CAST(1 AS bigint) AS event_count, \
+               ARRAY[eventid] AS event_ids, eventname AS resource, MAP(ARRAY['k'], ARRAY['v']) AS evidence FROM cloudtrail\n",
+    )
+    .expect("write");
+    std::fs::write(queries.join("b_broken.sql"), header("b_broken") + "SELECT eventtime_ts AS window_start FROM cloudtrail WHERE no_such_column = 1\n").expect("write");
+    let days: Vec<String> = std::fs::read_dir(lake.join("cloudtrail"))
+        .expect("partitions")
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().strip_prefix("dt=").map(str::to_string))
+        .collect();
+    let (first, last) = (days.iter().min().expect("a day"), days.iter().max().expect("a day"));
+    let out = trailhound(&["detect", "--lake", lake_s, "--from", first, "--to", last, "--queries", tmp.path().join("queries").to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("queries/cloudtrail/b_broken.sql") && stderr.contains("no_such_column"), "{stderr}");
+    assert!(!lake.join("findings").exists(), "no findings were written");
+
+    // Without the broken rule the good one runs and writes its findings.
+    std::fs::remove_file(queries.join("b_broken.sql")).expect("rm");
+    ok(&trailhound(&["detect", "--lake", lake_s, "--from", first, "--to", last, "--queries", tmp.path().join("queries").to_str().expect("utf8")]));
+    assert!(lake.join("findings").is_dir(), "the good rule wrote findings");
+}
+
+#[test]
 fn detections_list_and_test_cover_the_pack() {
     let pack = DetectionSet::builtin().expect("pack");
     let out = trailhound(&["detections", "list"]);
