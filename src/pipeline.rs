@@ -4,7 +4,8 @@
 //!  list by plan (async, page by page) ─► register (report; skip, prune, size limit)
 //!  ─► fetch: N GETs in flight (tokio) ─► [queue within a byte budget] ─► decode
 //!  workers (one per core, std threads, reusable decoders) ─► [bounded batches] ─►
-//!  sink thread (partition, sort, Parquet encode, multipart upload)
+//!  sink thread (partition; per row group, columns sorted and encoded on `threads`
+//!  threads; multipart upload)
 //!  registrations and per-object outcomes ─► this thread: reports, progress, manifest
 //! ```
 //! Fetching starts with the first listing page. Memory is set by the queue budgets and
