@@ -22,7 +22,7 @@ use trailhound::decode::{KindHint, RowFilter, Table};
 /// (a row group's buffers, dropped by whichever thread used them last) is not reused
 /// by the others, and the peak RSS of a 2 GB scan on 2 cores was 0.9-1.0 GiB, against
 /// 0.5-0.6 GiB with one arena per core at the same speed (one arena in all: 0.5 GiB,
-/// 10 % slower). Called before any thread starts.
+/// about 7 % slower). Called before any thread starts.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {

@@ -4,9 +4,9 @@
 //! buffers incoming rows up to a row-group budget, sorts them by event time and
 //! writes them as one row group of a file that streams to the store (multipart
 //! upload; a local folder is a store too). A row group's columns are gathered into
-//! sorted order and encoded one column at a time, on `encode_threads` threads. A file becomes visible under its final
-//! name only when complete; names are new per run (`<run-id>-<seq>.parquet`), so a
-//! reader never sees a file change under it. Memory is bounded by the row-group
+//! sorted order and encoded one column at a time, on `encode_threads` threads. A file
+//! becomes visible under its final name only when complete; names are new per run
+//! (`<run-id>-<seq>.parquet`), so a reader never sees a file change under it. Memory is bounded by the row-group
 //! budget times the open partitions, capped by `max_buffered_bytes`.
 
 pub mod commit;
