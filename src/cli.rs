@@ -205,7 +205,7 @@ pub struct ScanArgs {
     pub s3_timeout: u64,
     #[command(flatten)]
     pub days: DayArgs,
-    /// Decode threads (default: every core).
+    /// Decode threads, and the threads a row group is sorted and encoded on (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Objects fetched concurrently (S3 GETs in flight).

@@ -15,20 +15,13 @@ use trailhound::sink::{SinkOptions, TableWriter};
 /// The CloudTrail records of the sample trail, decoded, in batches of 97 rows.
 fn sample_batches() -> Vec<RecordBatch> {
     let mut decoder = ObjectDecoder::new(DecodeLimits::default());
-    let mut stack = vec![crate::repo().join("testdata/sample-trail")];
-    while let Some(dir) = stack.pop() {
-        let mut entries: Vec<_> = std::fs::read_dir(&dir).expect("sample trail").flatten().map(|e| e.path()).collect();
-        entries.sort();
-        for path in entries {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if path.is_dir() {
-                stack.push(path);
-            } else if !name.starts_with('_') {
-                let raw = std::fs::read(&path).expect("read");
-                // Digests and other non-log objects decode to no rows.
-                let _ = decoder.decode(&path.to_string_lossy(), &raw, KindHint::Auto);
-            }
+    for path in crate::walk(&crate::repo().join("testdata/sample-trail")) {
+        if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('_')) {
+            continue;
         }
+        let raw = std::fs::read(&path).expect("read");
+        // Digests and other non-log objects decode to no rows.
+        let _ = decoder.decode(&path.to_string_lossy(), &raw, KindHint::Auto);
     }
     let mut batches = decoder.take_batches();
     batches.extend(decoder.finish().expect("batches"));
