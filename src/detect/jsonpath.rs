@@ -6,6 +6,8 @@
 //! panics and never recurses: nesting depth costs nothing but a counter.
 //! Invalid JSON on the way to the value gives `None` (SQL NULL), as in Trino.
 
+use std::borrow::Cow;
+
 /// One step of a parsed path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -263,28 +265,36 @@ pub fn find(json: &[u8], path: &[Step]) -> Option<(usize, usize)> {
 }
 
 /// Trino `json_extract_scalar`: the text of a string, number or boolean at the path;
-/// `None` for objects, arrays, JSON null, a missing path or invalid JSON.
-pub fn extract_scalar(json: &str, path: &[Step]) -> Option<String> {
+/// `None` for objects, arrays, JSON null, a missing path or invalid JSON. Borrows from
+/// `json` unless the string has escapes to resolve.
+pub fn extract_scalar<'a>(json: &'a str, path: &[Step]) -> Option<Cow<'a, str>> {
     let (start, end) = find(json.as_bytes(), path)?;
-    let v = &json.as_bytes()[start..end];
-    match v.first()? {
-        b'"' => unescape(&v[1..v.len() - 1]),
+    let v = &json[start..end];
+    match v.as_bytes().first()? {
+        b'"' => {
+            let body = &v[1..v.len() - 1];
+            if body.contains('\\') {
+                unescape(body.as_bytes()).map(Cow::Owned)
+            } else {
+                Some(Cow::Borrowed(body))
+            }
+        }
         b'{' | b'[' | b'n' => None,
-        _ => Some(std::str::from_utf8(v).ok()?.to_string()),
+        _ => Some(Cow::Borrowed(v)),
     }
 }
 
 /// Trino `json_extract`: the JSON text of the value at the path (minified), `None` when
 /// the path is missing or the JSON invalid. JSON null is the text `null`, as in Trino.
-pub fn extract(json: &str, path: &[Step]) -> Option<String> {
+pub fn extract<'a>(json: &'a str, path: &[Step]) -> Option<Cow<'a, str>> {
     let (start, end) = find(json.as_bytes(), path)?;
     let v = &json[start..end];
     if v.bytes().any(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
         // Re-serialise to drop insignificant whitespace (the lake's JSON is already minified).
         let value: serde_json::Value = serde_json::from_str(v).ok()?;
-        return serde_json::to_string(&value).ok();
+        return serde_json::to_string(&value).ok().map(Cow::Owned);
     }
-    Some(v.to_string())
+    Some(Cow::Borrowed(v))
 }
 
 /// Trino `json_array_length`: elements of a JSON array, `None` for anything else.
@@ -316,7 +326,7 @@ mod tests {
     use super::*;
 
     fn scalar(json: &str, path: &str) -> Option<String> {
-        extract_scalar(json, &parse_path(path).expect("path"))
+        extract_scalar(json, &parse_path(path).expect("path")).map(Cow::into_owned)
     }
 
     #[test]

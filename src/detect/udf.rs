@@ -17,11 +17,12 @@
 //! malformed string; here it is NULL, because one hostile log value must not stop the
 //! nightly run. Detections only call it on values that are timestamps in real logs.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, BinaryArray, BinaryBuilder, Int64Array, StringArray, StringBuilder,
-    TimestampMillisecondArray,
+    Array, ArrayRef, AsArray, BinaryArray, BinaryBuilder, Int64Array, LargeStringArray, StringArray, StringBuilder,
+    StringViewArray, TimestampMillisecondArray,
 };
 use arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{exec_err, Result, ScalarValue};
@@ -60,26 +61,96 @@ pub fn register(ctx: &SessionContext) {
 }
 
 fn all() -> Vec<ScalarUDF> {
-    let s = DataType::Utf8;
     vec![
-        create_udf("json_extract_scalar", vec![s.clone(), s.clone()], s.clone(), Volatility::Immutable, Arc::new(|a| json_path_fn(a, jsonpath::extract_scalar))),
-        create_udf("json_extract", vec![s.clone(), s.clone()], s.clone(), Volatility::Immutable, Arc::new(|a| json_path_fn(a, jsonpath::extract))),
-        create_udf("json_array_length", vec![s.clone()], DataType::Int64, Volatility::Immutable, Arc::new(json_array_length)),
-        create_udf("json_format", vec![s.clone()], s.clone(), Volatility::Immutable, Arc::new(|a| Ok(a[0].clone()))),
-        create_udf("from_iso8601_timestamp", vec![s.clone()], utc_ms(), Volatility::Immutable, Arc::new(from_iso8601_timestamp)),
-        create_udf("to_iso8601", vec![utc_ms()], s.clone(), Volatility::Immutable, Arc::new(to_iso8601)),
-        create_udf("at_timezone", vec![utc_ms(), s.clone()], DataType::Timestamp(TimeUnit::Millisecond, None), Volatility::Immutable, Arc::new(at_timezone)),
+        text_udf("json_extract_scalar", 2, Returns::Utf8, |a| json_path_fn(a, jsonpath::extract_scalar)),
+        text_udf("json_extract", 2, Returns::Utf8, |a| json_path_fn(a, jsonpath::extract)),
+        text_udf("json_array_length", 1, Returns::Fixed(DataType::Int64), json_array_length),
+        text_udf("json_format", 1, Returns::FirstArgument, |a| Ok(a[0].clone())),
+        text_udf("from_iso8601_timestamp", 1, Returns::Fixed(utc_ms()), from_iso8601_timestamp),
+        create_udf("to_iso8601", vec![utc_ms()], DataType::Utf8, Volatility::Immutable, Arc::new(to_iso8601)),
+        ScalarUDF::from(TextUdf {
+            name: "at_timezone",
+            signature: Signature::one_of(
+                [DataType::Utf8, DataType::Utf8View, DataType::LargeUtf8].into_iter().map(|t| TypeSignature::Exact(vec![utc_ms(), t])).collect(),
+                Volatility::Immutable,
+            ),
+            returns: Returns::Fixed(DataType::Timestamp(TimeUnit::Millisecond, None)),
+            f: at_timezone,
+        }),
         ScalarUDF::from(TimePartUdf::new("hour", Part::Hour)),
         ScalarUDF::from(TimePartUdf::new("day_of_week", Part::DayOfWeek)),
-        create_udf("from_base64", vec![s.clone()], DataType::Binary, Volatility::Immutable, Arc::new(from_base64)),
-        create_udf("from_utf8", vec![DataType::Binary], s, Volatility::Immutable, Arc::new(from_utf8)),
+        text_udf("from_base64", 1, Returns::Fixed(DataType::Binary), from_base64),
+        create_udf("from_utf8", vec![DataType::Binary], DataType::Utf8, Volatility::Immutable, Arc::new(from_utf8)),
     ]
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Returns {
+    Utf8,
+    Fixed(DataType),
+    /// The type of the first argument (an identity on text).
+    FirstArgument,
+}
+
+/// A function over text arguments of any of Arrow's string layouts. The lake reads as
+/// `Utf8View`: taking it as it is spares a copy of every JSON document per call, which
+/// an exact `Utf8` signature costs (the planner casts).
+#[derive(Debug)]
+struct TextUdf {
+    name: &'static str,
+    signature: Signature,
+    returns: Returns,
+    f: fn(&[ColumnarValue]) -> Result<ColumnarValue>,
+}
+
+// Equal by name and types: each name is registered once, with one implementation.
+impl PartialEq for TextUdf {
+    fn eq(&self, other: &Self) -> bool {
+        (self.name, &self.signature, &self.returns) == (other.name, &other.signature, &other.returns)
+    }
+}
+
+impl Eq for TextUdf {}
+
+impl std::hash::Hash for TextUdf {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.name, &self.signature, &self.returns).hash(state);
+    }
+}
+
+fn text_udf(name: &'static str, arity: usize, returns: Returns, f: fn(&[ColumnarValue]) -> Result<ColumnarValue>) -> ScalarUDF {
+    ScalarUDF::from(TextUdf { name, signature: Signature::string(arity, Volatility::Immutable), returns, f })
+}
+
+impl ScalarUDFImpl for TextUdf {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(match &self.returns {
+            Returns::Utf8 => DataType::Utf8,
+            Returns::Fixed(t) => t.clone(),
+            Returns::FirstArgument => arg_types.first().cloned().unwrap_or(DataType::Utf8),
+        })
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        (self.f)(&args.args)
+    }
 }
 
 /// Runs `f` over arrays; a call whose arguments are all scalars returns a scalar.
 fn columnar(args: &[ColumnarValue], f: impl FnOnce(&[ArrayRef]) -> Result<ArrayRef>) -> Result<ColumnarValue> {
     let all_scalar = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
-    let arrays = ColumnarValue::values_to_arrays(args)?;
+    let mut arrays = ColumnarValue::values_to_arrays(args)?;
+    for a in &mut arrays {
+        // Dictionary-encoded text (the string signature lets it through) reads as its values.
+        if let DataType::Dictionary(_, value) = a.data_type() {
+            *a = arrow::compute::cast(a, value)?;
+        }
+    }
     let out = f(&arrays)?;
     if all_scalar {
         Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
@@ -88,35 +159,68 @@ fn columnar(args: &[ColumnarValue], f: impl FnOnce(&[ArrayRef]) -> Result<ArrayR
     }
 }
 
-fn strings(a: &ArrayRef) -> Result<&StringArray> {
-    match a.as_any().downcast_ref::<StringArray>() {
-        Some(s) => Ok(s),
-        None => exec_err!("expected a varchar argument, got {}", a.data_type()),
+/// A text column in any of Arrow's string layouts, read in place.
+#[derive(Clone, Copy)]
+enum Text<'a> {
+    Utf8(&'a StringArray),
+    Large(&'a LargeStringArray),
+    View(&'a StringViewArray),
+}
+
+impl<'a> Text<'a> {
+    fn len(self) -> usize {
+        match self {
+            Text::Utf8(a) => a.len(),
+            Text::Large(a) => a.len(),
+            Text::View(a) => a.len(),
+        }
+    }
+
+    /// The value of row `i`, `None` when it is null.
+    fn get(self, i: usize) -> Option<&'a str> {
+        match self {
+            Text::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
+            Text::Large(a) => a.is_valid(i).then(|| a.value(i)),
+            Text::View(a) => a.is_valid(i).then(|| a.value(i)),
+        }
+    }
+
+    fn iter(self) -> impl Iterator<Item = Option<&'a str>> {
+        (0..self.len()).map(move |i| self.get(i))
     }
 }
 
-fn json_path_fn(args: &[ColumnarValue], f: fn(&str, &[Step]) -> Option<String>) -> Result<ColumnarValue> {
-    // The path is a literal in every real query: parse it once.
-    let constant_path = match &args[1] {
-        ColumnarValue::Scalar(ScalarValue::Utf8(Some(p))) => Some(jsonpath::parse_path(p)),
+fn strings(a: &ArrayRef) -> Result<Text<'_>> {
+    match a.data_type() {
+        DataType::Utf8 => Ok(Text::Utf8(a.as_string::<i32>())),
+        DataType::LargeUtf8 => Ok(Text::Large(a.as_string::<i64>())),
+        DataType::Utf8View => Ok(Text::View(a.as_string_view())),
+        other => exec_err!("expected a varchar argument, got {other}"),
+    }
+}
+
+/// The text of a scalar argument; `Some(None)` for a NULL or non-text scalar.
+fn scalar_text(v: &ColumnarValue) -> Option<Option<&str>> {
+    match v {
+        ColumnarValue::Scalar(ScalarValue::Utf8(p) | ScalarValue::Utf8View(p) | ScalarValue::LargeUtf8(p)) => Some(p.as_deref()),
         ColumnarValue::Scalar(_) => Some(None),
         ColumnarValue::Array(_) => None,
-    };
+    }
+}
+
+fn json_path_fn(args: &[ColumnarValue], f: for<'a> fn(&'a str, &[Step]) -> Option<Cow<'a, str>>) -> Result<ColumnarValue> {
+    // The path is a literal in every real query: parse it once.
+    let constant_path = scalar_text(&args[1]).map(|p| p.and_then(jsonpath::parse_path));
     columnar(args, |arrays| {
         let json = strings(&arrays[0])?;
         let paths = strings(&arrays[1])?;
         let mut out = StringBuilder::with_capacity(json.len(), 0);
         for i in 0..json.len() {
-            let value = if json.is_null(i) {
-                None
-            } else {
-                match &constant_path {
-                    Some(Some(steps)) => f(json.value(i), steps),
-                    Some(None) => None,
-                    None if paths.is_null(i) => None,
-                    None => jsonpath::parse_path(paths.value(i)).and_then(|p| f(json.value(i), &p)),
-                }
-            };
+            let value = json.get(i).and_then(|doc| match &constant_path {
+                Some(Some(steps)) => f(doc, steps),
+                Some(None) => None,
+                None => paths.get(i).and_then(jsonpath::parse_path).and_then(|p| f(doc, &p)),
+            });
             out.append_option(value);
         }
         Ok(Arc::new(out.finish()) as ArrayRef)
@@ -193,11 +297,10 @@ fn at_timezone(args: &[ColumnarValue]) -> Result<ColumnarValue> {
         let mut cached: Option<(String, Option<chrono_tz::Tz>)> = None;
         let mut out = Vec::with_capacity(ts.len());
         for i in 0..ts.len() {
-            if ts.is_null(i) || zones.is_null(i) {
+            let Some(name) = zones.get(i).filter(|_| ts.is_valid(i)) else {
                 out.push(None);
                 continue;
-            }
-            let name = zones.value(i);
+            };
             if cached.as_ref().is_none_or(|(n, _)| n != name) {
                 cached = Some((name.to_string(), name.parse::<chrono_tz::Tz>().ok()));
             }

@@ -173,6 +173,54 @@ fn trino_functions_behave_like_trino_in_sql() {
     assert_eq!(text("midnight").as_deref(), Some("2026-11-25T00:00:00.000Z"));
 }
 
+/// The text functions read every Arrow string layout in place (the lake reads as
+/// Utf8View): the same answers for Utf8, LargeUtf8, Utf8View and dictionary input, for
+/// constant and per-row paths, with escapes resolved, and no cast of a plain-layout
+/// JSON column in the plan of a constant path.
+#[test]
+fn text_functions_read_every_string_layout_without_a_cast() {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, DictionaryArray, LargeStringArray, RecordBatch, StringArray, StringViewArray};
+    use arrow::datatypes::{DataType, Field, Int32Type, Schema};
+    use datafusion::datasource::MemTable;
+
+    let docs = [Some(r#"{"bucketName":"ml-data","key":"a\/b.bin","n":7}"#), None, Some("not json"), Some(r#"{"key":"x"}"#)];
+    let paths = [Some("$.key"), Some("$.key"), Some("$.key"), None];
+    let layouts: Vec<(&str, ArrayRef)> = vec![
+        ("Utf8", Arc::new(StringArray::from(docs.to_vec()))),
+        ("LargeUtf8", Arc::new(LargeStringArray::from(docs.to_vec()))),
+        ("Utf8View", Arc::new(StringViewArray::from(docs.to_vec()))),
+        ("Dictionary", Arc::new(docs.iter().copied().collect::<DictionaryArray<Int32Type>>())),
+    ];
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    for (name, doc) in layouts {
+        let schema = Arc::new(Schema::new(vec![Field::new("doc", doc.data_type().clone(), true), Field::new("path", DataType::Utf8View, true)]));
+        let batch = RecordBatch::try_new(schema.clone(), vec![doc, Arc::new(StringViewArray::from(paths.to_vec()))]).expect("batch");
+        let (rows, plan) = runtime.block_on(async {
+            let ctx = detect::new_context(1);
+            ctx.register_table("t", Arc::new(MemTable::try_new(schema, vec![vec![batch]]).expect("table"))).expect("register");
+            let sql = "SELECT json_extract_scalar(doc, '$.key') AS k, json_extract_scalar(doc, path) AS by_row,
+                              json_extract(doc, '$.n') AS n, json_format(doc) AS same, json_array_length(doc) AS len FROM t";
+            let df = ctx.sql(sql).await.expect("plans");
+            let plan = format!("{}", datafusion::physical_plan::displayable(df.clone().create_physical_plan().await.expect("physical").as_ref()).indent(true));
+            (df.collect().await.expect("runs"), plan)
+        });
+        // (DataFusion itself unpacks dictionaries before a string function.)
+        assert!(name == "Dictionary" || plan.contains("json_extract_scalar(doc@0, $.key)"), "{name}: the JSON column is cast:\n{plan}");
+        let b = arrow::compute::concat_batches(&rows[0].schema(), &rows).expect("concat");
+        let col = |c: &str| -> Vec<Option<String>> {
+            let a = arrow::compute::cast(b.column_by_name(c).expect(c), &DataType::Utf8).expect("cast");
+            a.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect()
+        };
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(col("k"), vec![s("a/b.bin"), None, None, s("x")], "{name}");
+        assert_eq!(col("by_row"), vec![s("a/b.bin"), None, None, None], "{name}: a NULL path is NULL");
+        assert_eq!(col("n"), vec![s("7"), None, None, None], "{name}");
+        assert_eq!(col("same"), docs.iter().map(|d| d.map(str::to_string)).collect::<Vec<_>>(), "{name}");
+        assert_eq!(col("len"), vec![None, None, None, None], "{name}: no document is an array");
+    }
+}
 /// `count(DISTINCT)` and `array_agg(DISTINCT)` run on trailhound's grouped accumulator
 /// (detect::distinct): over many groups, nulls, FILTER clauses, string and view columns,
 /// several input partitions (partial and final phases) and with DataFusion skipping the
