@@ -225,10 +225,20 @@ pub async fn run(ctx: &SessionContext, set: &DetectionSet, window: &RunWindow, c
     }
     tracing::debug!(detections = planned.len(), seconds = started.elapsed().as_secs_f64(), "detections planned");
     // A few queries at once: small ones overlap, big ones share the cores.
-    let results: Vec<(String, f64, Result<Vec<Finding>>)> = futures::stream::iter(planned.iter().map(|(d, plan)| async move {
-        let started = std::time::Instant::now();
-        let result = run_one(ctx, d, plan.clone()).await;
-        (d.id.clone(), started.elapsed().as_secs_f64(), result)
+    let results: Vec<(String, f64, Result<Vec<Finding>>)> = futures::stream::iter(planned.iter().map(|(d, plan)| {
+        let (ctx, d, plan) = (ctx.clone(), (*d).clone(), plan.clone());
+        async move {
+            let (id, file) = (d.id.clone(), d.path.clone());
+            // A task of its own: a query's streams run on any free worker, not all
+            // multiplexed on the one task that collects the results.
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                let result = run_one(&ctx, &d, plan).await;
+                (d.id.clone(), started.elapsed().as_secs_f64(), result)
+            })
+            .await
+            .unwrap_or_else(|e| (id, 0.0, Err(Error::Detection { file, reason: format!("the query stopped: {e}") })))
+        }
     }))
     .buffer_unordered(detect_concurrency())
     .collect()
@@ -287,7 +297,9 @@ fn merge_into(by_id: &mut BTreeMap<String, Finding>, f: Finding) {
 async fn plan(ctx: &SessionContext, d: &Detection) -> Result<Arc<dyn ExecutionPlan>> {
     let df = ctx.sql(&d.sql).await.map_err(|e| plan_error(d, &e))?;
     check_contract(d, df.schema().as_arrow())?;
-    df.create_physical_plan().await.map_err(|e| plan_error(d, &e))
+    let plan = df.create_physical_plan().await.map_err(|e| plan_error(d, &e))?;
+    tracing::trace!(detection = %d.id, "physical plan\n{}", datafusion::physical_plan::displayable(plan.as_ref()).indent(true));
+    Ok(plan)
 }
 
 async fn run_one(ctx: &SessionContext, d: &Detection, plan: Arc<dyn ExecutionPlan>) -> Result<Vec<Finding>> {
