@@ -35,14 +35,27 @@ SELECT
           json_extract_scalar(requestparameters, '$.policyArn'),
           CASE WHEN coalesce(errorcode, '') = '' THEN 'success' ELSE errorcode END]
   ) AS evidence
-FROM cloudtrail
-WHERE (useridentity.username LIKE 'BedrockAPIKey-%'
-       AND eventsource <> 'bedrock.amazonaws.com'
-       AND coalesce(useridentity.invokedby, '') NOT LIKE 'bedrock%'
-       AND coalesce(eventtype, '') <> 'AwsServiceEvent')
-   OR (eventsource = 'iam.amazonaws.com'
-       AND coalesce(errorcode, '') = ''
-       AND json_extract_scalar(requestparameters, '$.userName') LIKE 'BedrockAPIKey-%'
-       AND (eventname IN ('CreateAccessKey', 'CreateLoginProfile', 'UpdateLoginProfile', 'AddUserToGroup')
-            OR (eventname IN ('AttachUserPolicy', 'PutUserPolicy')
-                AND coalesce(json_extract_scalar(requestparameters, '$.policyArn'), '') <> 'arn:aws:iam::aws:policy/AmazonBedrockLimitedAccess')))
+FROM (
+  -- Two branches, so each reads only its own rows: an OR over different columns reads
+  -- every row's columns of both (no page of the lake can be skipped).
+  SELECT *
+  FROM cloudtrail
+  WHERE useridentity.username LIKE 'BedrockAPIKey-%'
+    AND eventsource <> 'bedrock.amazonaws.com'
+    AND coalesce(useridentity.invokedby, '') NOT LIKE 'bedrock%'
+    AND coalesce(eventtype, '') <> 'AwsServiceEvent'
+  UNION ALL
+  SELECT *
+  FROM cloudtrail
+  WHERE eventsource = 'iam.amazonaws.com'
+    AND coalesce(errorcode, '') = ''
+    AND json_extract_scalar(requestparameters, '$.userName') LIKE 'BedrockAPIKey-%'
+    AND (eventname IN ('CreateAccessKey', 'CreateLoginProfile', 'UpdateLoginProfile', 'AddUserToGroup')
+         OR (eventname IN ('AttachUserPolicy', 'PutUserPolicy')
+             AND coalesce(json_extract_scalar(requestparameters, '$.policyArn'), '') <> 'arn:aws:iam::aws:policy/AmazonBedrockLimitedAccess'))
+    -- once per event: not already in the first branch
+    AND NOT coalesce(useridentity.username LIKE 'BedrockAPIKey-%'
+                     AND eventsource <> 'bedrock.amazonaws.com'
+                     AND coalesce(useridentity.invokedby, '') NOT LIKE 'bedrock%'
+                     AND coalesce(eventtype, '') <> 'AwsServiceEvent', false)
+) e

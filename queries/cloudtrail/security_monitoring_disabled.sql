@@ -45,6 +45,10 @@ SELECT
   ) AS evidence
 FROM cloudtrail
 WHERE coalesce(errorcode, '') = ''
+  -- The sources of the branches below, on their own: a one-column test the engines can
+  -- prune the lake's pages by (they cannot prune by an OR over two columns).
+  AND eventsource IN ('guardduty.amazonaws.com', 'config.amazonaws.com', 'ec2.amazonaws.com', 'securityhub.amazonaws.com',
+                      'macie2.amazonaws.com', 'inspector2.amazonaws.com', 'detective.amazonaws.com', 'access-analyzer.amazonaws.com')
   AND (
     (eventsource = 'guardduty.amazonaws.com'
       AND (eventname IN ('DeleteDetector', 'DisassociateFromMasterAccount', 'DisassociateFromAdministratorAccount',

@@ -297,13 +297,12 @@ fn merge_into(by_id: &mut BTreeMap<String, Finding>, f: Finding) {
 async fn plan(ctx: &SessionContext, d: &Detection) -> Result<Arc<dyn ExecutionPlan>> {
     let df = ctx.sql(&d.sql).await.map_err(|e| plan_error(d, &e))?;
     check_contract(d, df.schema().as_arrow())?;
-    let plan = df.create_physical_plan().await.map_err(|e| plan_error(d, &e))?;
-    tracing::trace!(detection = %d.id, "physical plan\n{}", datafusion::physical_plan::displayable(plan.as_ref()).indent(true));
-    Ok(plan)
+    df.create_physical_plan().await.map_err(|e| plan_error(d, &e))
 }
 
 async fn run_one(ctx: &SessionContext, d: &Detection, plan: Arc<dyn ExecutionPlan>) -> Result<Vec<Finding>> {
-    let batches = datafusion::physical_plan::collect(plan, ctx.task_ctx()).await.map_err(|e| plan_error(d, &e))?;
+    let batches = datafusion::physical_plan::collect(plan.clone(), ctx.task_ctx()).await.map_err(|e| plan_error(d, &e))?;
+    tracing::trace!(detection = %d.id, "executed plan\n{}", datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(plan.as_ref()).indent(true));
     let mut out = Vec::new();
     for batch in &batches {
         findings_of(d, batch, &mut out).map_err(|e| Error::Detection { file: d.path.clone(), reason: e })?;

@@ -215,11 +215,21 @@ fn json_path_fn(args: &[ColumnarValue], f: for<'a> fn(&'a str, &[Step]) -> Optio
         let json = strings(&arrays[0])?;
         let paths = strings(&arrays[1])?;
         let mut out = StringBuilder::with_capacity(json.len(), 0);
+        // A path per row (`concat('$.', eventname)`) mostly repeats the previous row's
+        // (the lake is sorted by event name): parse it when it changes.
+        let mut last: Option<(&str, Option<Vec<Step>>)> = None;
         for i in 0..json.len() {
             let value = json.get(i).and_then(|doc| match &constant_path {
                 Some(Some(steps)) => f(doc, steps),
                 Some(None) => None,
-                None => paths.get(i).and_then(jsonpath::parse_path).and_then(|p| f(doc, &p)),
+                None => {
+                    let path = paths.get(i)?;
+                    let steps = match &last {
+                        Some((text, steps)) if *text == path => steps,
+                        _ => &last.insert((path, jsonpath::parse_path(path))).1,
+                    };
+                    f(doc, steps.as_deref()?)
+                }
             });
             out.append_option(value);
         }
