@@ -197,6 +197,7 @@ fn print_detect_outcome(outcome: &DetectOutcome, log_format: LogFormat) {
                 new_findings = outcome.new_findings,
                 by_severity = ?by_severity,
                 waiting_for_history = ?report.waiting_for_history,
+                waiting_for_config = ?report.waiting_for_config,
                 elapsed_seconds = report.elapsed_seconds,
                 "detections finished"
             );

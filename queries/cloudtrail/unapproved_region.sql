@@ -2,6 +2,7 @@
 -- title: Activity in a region outside the approved list
 -- severity: medium
 -- technique: T1535
+-- requires: approved_regions
 -- guidance: G16
 -- catalogue: 57
 -- description: A principal made calls in an awsRegion that is not in approved_regions

@@ -144,7 +144,22 @@ impl Default for SiteConfig {
     }
 }
 
+/// The site-config lists a rule can require (`-- requires:`).
+pub const LIST_SETTINGS: &[&str] = &["approved_regions", "ml_bucket_patterns", "restricted_models", "gpu_instance_types", "recon_user_agents"];
+
 impl SiteConfig {
+    /// Whether the list `name` (one of [`LIST_SETTINGS`]) has any value.
+    pub fn list_is_set(&self, name: &str) -> bool {
+        match name {
+            "approved_regions" => !self.approved_regions.is_empty(),
+            "ml_bucket_patterns" => !self.ml_bucket_patterns.is_empty(),
+            "restricted_models" => !self.restricted_models.is_empty(),
+            "gpu_instance_types" => !self.gpu_instance_types.is_empty(),
+            "recon_user_agents" => !self.recon_user_agents.is_empty(),
+            _ => false,
+        }
+    }
+
     /// Reads and validates a TOML file.
     ///
     /// # Errors

@@ -181,6 +181,9 @@ pub struct DetectReport {
     pub num_detections: usize,
     /// History rules that were silent because the lake holds too little history.
     pub waiting_for_history: Vec<String>,
+    /// Rules that did not run because a site-config list they require is empty, each
+    /// as `id (list, ...)`.
+    pub waiting_for_config: Vec<String>,
     pub elapsed_seconds: f64,
     /// Per detection that ran: id, seconds, rows returned; slowest first.
     pub timings: Vec<(String, f64, usize)>,
@@ -197,9 +200,13 @@ pub async fn run(ctx: &SessionContext, set: &DetectionSet, window: &RunWindow, c
     let started = std::time::Instant::now();
     let enough_history = window.history_days_available >= config.history.min_days;
     let mut waiting = Vec::new();
+    let mut waiting_for_config = Vec::new();
     let mut runnable = Vec::new();
     for d in &set.detections {
-        if d.uses_history() && !enough_history {
+        let unset: Vec<&str> = d.requires.iter().map(String::as_str).filter(|r| !config.list_is_set(r)).collect();
+        if !unset.is_empty() {
+            waiting_for_config.push(format!("{} ({})", d.id, unset.join(", ")));
+        } else if d.uses_history() && !enough_history {
             waiting.push(d.id.clone());
         } else {
             runnable.push(d);
@@ -268,6 +275,7 @@ pub async fn run(ctx: &SessionContext, set: &DetectionSet, window: &RunWindow, c
         findings,
         num_detections: planned.len(),
         waiting_for_history: waiting,
+        waiting_for_config,
         elapsed_seconds: started.elapsed().as_secs_f64(),
         timings,
     })
@@ -509,13 +517,18 @@ pub fn summary_table(report: &DetectReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "detections: {} ran, {} findings{}",
+        "detections: {} ran, {} findings{}{}",
         report.num_detections,
         report.findings.len(),
         if report.waiting_for_history.is_empty() {
             String::new()
         } else {
             format!(", {} history rules waiting for enough history", report.waiting_for_history.len())
+        },
+        if report.waiting_for_config.is_empty() {
+            String::new()
+        } else {
+            format!(", {} off until the site config sets what they need: {}", report.waiting_for_config.len(), report.waiting_for_config.join(", "))
         }
     );
     if rows.is_empty() {

@@ -6,7 +6,9 @@
 //! `id` (must equal the file stem), `title`, `severity` (info, low, medium, high,
 //! critical), `technique` (ATT&CK id, or `-`), `guidance` (G1-G16, comma-separated),
 //! `catalogue` (rows of the detection catalogue it implements, or `-`), `description`,
-//! `false_positives`. Lines that start with `--   ` continue the previous key.
+//! `false_positives`, and optionally `requires` (site-config lists the rule means
+//! nothing without, e.g. `approved_regions`: while one is empty the rule does not run and
+//! the run says so). Lines that start with `--   ` continue the previous key.
 
 use std::path::Path;
 
@@ -64,6 +66,10 @@ pub struct Detection {
     pub catalogue: Vec<u32>,
     pub description: String,
     pub false_positives: String,
+    /// Site-config lists that must be set for the rule to run (see [`SiteConfig::list_is_set`]).
+    ///
+    /// [`SiteConfig::list_is_set`]: super::config::SiteConfig::list_is_set
+    pub requires: Vec<String>,
     /// `queries/<table>/<id>.sql`, for messages.
     pub path: String,
     pub sql: String,
@@ -126,6 +132,10 @@ impl Detection {
                 return Err(bad(format!("guidance {g:?} is not one of G1-G16")));
             }
         }
+        let requires: Vec<String> = get("requires").unwrap_or_default().split(',').map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
+        if let Some(unknown) = requires.iter().find(|r| !super::config::LIST_SETTINGS.contains(&r.as_str())) {
+            return Err(bad(format!("requires {unknown:?} is not a site-config list ({})", super::config::LIST_SETTINGS.join(", "))));
+        }
         let catalogue_text = need("catalogue")?;
         let mut catalogue = Vec::new();
         for part in catalogue_text.split(',').map(str::trim).filter(|p| !p.is_empty() && *p != "-") {
@@ -145,6 +155,7 @@ impl Detection {
             catalogue,
             description: need("description")?,
             false_positives: get("false_positives").unwrap_or_default(),
+            requires,
             path: format!("queries/{path}"),
             sql,
         })

@@ -300,3 +300,38 @@ fn distinct_aggregates_equal_the_builtin_ones() {
         assert_eq!(ours, builtin, "skip_partial={skip_partial}");
     }
 }
+
+/// A rule that `requires` a site-config list does not run while the list is empty, and
+/// the report names it and the list; once the list is set it runs. A header naming a
+/// list the config does not have is a pack error naming the file.
+#[test]
+fn rules_wait_for_the_site_config_they_require() {
+    use trailhound::detect::lake::{self, MemoryLake};
+    use trailhound::detect::{Detection, RunWindow};
+
+    let set = DetectionSet::builtin().expect("pack").select(&["unapproved_region".into()]).expect("rule");
+    assert_eq!(set.detections[0].requires, vec!["approved_regions".to_string()]);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let window = RunWindow { start_ms: 0, end_ms: 86_400_000, history_days_available: 0 };
+    let run = |config: SiteConfig| {
+        runtime.block_on(async {
+            let ctx = detect::new_context(1);
+            lake::register_memory(&ctx, &MemoryLake::default()).expect("lake");
+            lake::register_windows(&ctx, &window, config.history.days).await.expect("windows");
+            config.register(&ctx, &window).expect("config");
+            detect::run(&ctx, &set, &window, &config).await.expect("runs")
+        })
+    };
+    let unset = run(SiteConfig::default());
+    assert_eq!((unset.num_detections, unset.waiting_for_config.clone()), (0, vec!["unapproved_region (approved_regions)".to_string()]));
+    assert!(detect::summary_table(&unset).contains("1 off until the site config sets what they need: unapproved_region (approved_regions)"), "{}", detect::summary_table(&unset));
+    let set_config = SiteConfig::from_toml("approved_regions = [\"eu-west-1\"]").expect("config");
+    let configured = run(set_config);
+    assert_eq!((configured.num_detections, configured.waiting_for_config.len()), (1, 0));
+
+    let text = set.detections[0].sql.clone();
+    let header = "-- id: unapproved_region\n-- title: t\n-- severity: low\n-- technique: -\n-- requires: approved_region\n-- guidance: G16\n-- catalogue: -\n-- description: d\n";
+    let err = Detection::parse("cloudtrail/unapproved_region.sql", &format!("{header}{text}")).expect_err("unknown list");
+    let message = err.to_string();
+    assert!(message.contains("queries/cloudtrail/unapproved_region.sql") && message.contains("approved_region\""), "{message}");
+}
