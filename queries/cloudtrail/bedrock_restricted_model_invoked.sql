@@ -2,6 +2,7 @@
 -- title: Restricted Bedrock model invoked or customised
 -- severity: high
 -- technique: T1496.004
+-- requires: restricted_models
 -- guidance: G6
 -- catalogue: 19, 25
 -- description: A principal successfully invoked (InvokeModel, InvokeModelWithResponseStream,
