@@ -498,6 +498,7 @@ impl Run<'_> {
             let writer = TableWriter::for_table(out_store.clone(), table, run_id, options.sink.clone(), runtime.handle().clone())?.staged();
             writers.insert(table, writer);
         }
+        let max_buffered_bytes = options.sink.max_buffered_bytes;
         let sink = std::thread::Builder::new()
             .name("trailhound-sink".into())
             .spawn(move || -> Result<BTreeMap<Table, TableWriter>> {
@@ -505,6 +506,7 @@ impl Run<'_> {
                     if let Some(writer) = writers.get_mut(&table) {
                         writer.push(batch)?;
                     }
+                    crate::sink::enforce_shared_budget(writers.values_mut(), max_buffered_bytes)?;
                 }
                 Ok(writers)
             })

@@ -54,7 +54,8 @@ pub struct SinkOptions {
     pub row_group_bytes: usize,
     /// A file is closed once this many Parquet bytes are written to it.
     pub target_file_bytes: usize,
-    /// Cap on Arrow bytes buffered over all partitions.
+    /// Cap on Arrow bytes buffered over all partitions (of every table, in a scan: see
+    /// [`enforce_shared_budget`]).
     pub max_buffered_bytes: usize,
     /// Threads a row group's columns are sorted and encoded on (the writing thread
     /// is one of them).
@@ -267,18 +268,55 @@ impl TableWriter {
             }
         }
         while self.buffered_bytes > self.options.max_buffered_bytes {
-            let Some(largest) = self
-                .partitions
-                .iter()
-                .max_by_key(|(_, p)| p.pending_bytes)
-                .map(|(k, _)| k.clone())
-            else {
+            if !self.flush_largest()? {
                 break;
-            };
-            self.write_row_group(&largest)?;
+            }
         }
         Ok(())
     }
+
+    /// Arrow bytes buffered over all partitions, not yet written.
+    pub fn buffered_bytes(&self) -> usize {
+        self.buffered_bytes
+    }
+
+    /// Bytes buffered in the fullest partition.
+    pub fn largest_pending_bytes(&self) -> usize {
+        self.partitions.values().map(|p| p.pending_bytes).max().unwrap_or(0)
+    }
+
+    /// Writes the fullest partition's rows as a row group; `false` when nothing is buffered.
+    ///
+    /// # Errors
+    /// Writing to the store failed; the run must stop.
+    pub fn flush_largest(&mut self) -> Result<bool> {
+        let Some(largest) = self.partitions.iter().filter(|(_, p)| p.pending_bytes > 0).max_by_key(|(_, p)| p.pending_bytes).map(|(k, _)| k.clone()) else {
+            return Ok(false);
+        };
+        self.write_row_group(&largest)?;
+        Ok(true)
+    }
+}
+
+/// Holds `writers` (one per table) to one buffer budget, `max_bytes` over all their
+/// partitions, by writing the fullest partition of any table first; each writer's own
+/// budget still holds. So the tables do not each fill a budget of their own: peak memory
+/// is the same whichever mix of tables the input holds.
+///
+/// # Errors
+/// Writing to the store failed; the run must stop.
+pub fn enforce_shared_budget<'a>(writers: impl IntoIterator<Item = &'a mut TableWriter>, max_bytes: usize) -> Result<()> {
+    let mut writers: Vec<&mut TableWriter> = writers.into_iter().collect();
+    while writers.iter().map(|w| w.buffered_bytes()).sum::<usize>() > max_bytes {
+        let Some(fullest) = writers.iter_mut().max_by_key(|w| w.largest_pending_bytes()) else { break };
+        if !fullest.flush_largest()? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+impl TableWriter {
 
     fn write_row_group(&mut self, partition: &str) -> Result<()> {
         let Some(part) = self.partitions.get_mut(partition) else { return Ok(()) };

@@ -109,3 +109,36 @@ fn parallel_column_encoding_writes_the_same_files_and_every_row_whole_and_sorted
     let read = concat_batches(&schema, &read).expect("concat");
     assert_eq!(by_event_id(&read), by_event_id(&input), "the rows read back differ from the rows written");
 }
+
+/// Two writers held to one budget: after every push the bytes both buffer stay under
+/// it (each writer alone would buffer everything under its own, larger one), the
+/// fullest partition of either is the one written, and every row is still written
+/// once.
+#[test]
+fn writers_share_one_buffer_budget() {
+    let batches = sample_batches();
+    let total: usize = batches.iter().map(RecordBatch::get_array_memory_size).sum();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    let options = SinkOptions { row_group_bytes: 1 << 30, max_buffered_bytes: 1 << 30, encode_threads: 1, ..SinkOptions::default() };
+    let writer = |run: &str| TableWriter::for_table(store.clone(), Table::CloudTrail, run, options.clone(), runtime.handle().clone()).expect("writer");
+    let mut writers = [writer("run-a"), writer("run-b")];
+    let cap = total / 4;
+    for (i, batch) in batches.iter().enumerate() {
+        writers[i % 2].push(batch.clone()).expect("push");
+        trailhound::sink::enforce_shared_budget(writers.iter_mut(), cap).expect("budget");
+        let buffered: usize = writers.iter().map(TableWriter::buffered_bytes).sum();
+        assert!(buffered <= cap, "after batch {i}: {buffered} bytes buffered, budget {cap}");
+    }
+    let [a, b] = writers;
+    let files: Vec<_> = a.finish().expect("finish").into_iter().chain(b.finish().expect("finish")).collect();
+    let (mut rows, mut row_groups) = (0, 0);
+    for f in &files {
+        let body = runtime.block_on(async { store.get(&Path::from(f.key.as_str())).await?.bytes().await }).expect("file");
+        let builder = ParquetRecordBatchReaderBuilder::try_new(body).expect("a Parquet file");
+        row_groups += builder.metadata().num_row_groups();
+        rows += builder.build().expect("reader").map(|b| b.expect("batch").num_rows()).sum::<usize>();
+    }
+    assert_eq!(rows, batches.iter().map(RecordBatch::num_rows).sum::<usize>());
+    assert!(row_groups >= 8, "{row_groups} row groups: the budget wrote early");
+}
