@@ -147,6 +147,11 @@ async fn test_one(d: &Detection, dir: &Path, base: &SiteConfig) -> Result<Fixtur
         p if p.is_file() => SiteConfig::from_file(&p)?,
         _ => base.clone(),
     };
+    let unset: Vec<&str> = d.requires.iter().map(String::as_str).filter(|r| !config.list_is_set(r)).collect();
+    if !unset.is_empty() {
+        // The rule would not run: say why rather than "no finding".
+        return Ok(FixtureOutcome { id: d.id.clone(), fired: 0, failures: vec![format!("requires {}: set it in the fixtures' config.toml", unset.join(", "))] });
+    }
     let mut days = fire.lake.days();
     days.extend(near.lake.days());
     let (Some(first), Some(last)) = (days.iter().min().copied(), days.iter().max().copied()) else {

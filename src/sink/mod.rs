@@ -296,27 +296,6 @@ impl TableWriter {
         self.write_row_group(&largest)?;
         Ok(true)
     }
-}
-
-/// Holds `writers` (one per table) to one buffer budget, `max_bytes` over all their
-/// partitions, by writing the fullest partition of any table first; each writer's own
-/// budget still holds. So the tables do not each fill a budget of their own: peak memory
-/// is the same whichever mix of tables the input holds.
-///
-/// # Errors
-/// Writing to the store failed; the run must stop.
-pub fn enforce_shared_budget<'a>(writers: impl IntoIterator<Item = &'a mut TableWriter>, max_bytes: usize) -> Result<()> {
-    let mut writers: Vec<&mut TableWriter> = writers.into_iter().collect();
-    while writers.iter().map(|w| w.buffered_bytes()).sum::<usize>() > max_bytes {
-        let Some(fullest) = writers.iter_mut().max_by_key(|w| w.largest_pending_bytes()) else { break };
-        if !fullest.flush_largest()? {
-            break;
-        }
-    }
-    Ok(())
-}
-
-impl TableWriter {
 
     fn write_row_group(&mut self, partition: &str) -> Result<()> {
         let Some(part) = self.partitions.get_mut(partition) else { return Ok(()) };
@@ -394,6 +373,24 @@ impl TableWriter {
         }
         Ok(self.written)
     }
+}
+
+/// Holds `writers` (one per table) to one buffer budget, `max_bytes` over all their
+/// partitions, by writing the fullest partition of any table first; each writer's own
+/// budget still holds. So the tables do not each fill a budget of their own: the rows held
+/// in memory have one bound, whichever mix of tables the input holds.
+///
+/// # Errors
+/// Writing to the store failed; the run must stop.
+pub fn enforce_shared_budget<'a>(writers: impl IntoIterator<Item = &'a mut TableWriter>, max_bytes: usize) -> Result<()> {
+    let mut writers: Vec<&mut TableWriter> = writers.into_iter().collect();
+    while writers.iter().map(|w| w.buffered_bytes()).sum::<usize>() > max_bytes {
+        let Some(fullest) = writers.iter_mut().max_by_key(|w| w.largest_pending_bytes()) else { break };
+        if !fullest.flush_largest()? {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Writes `batches` as the next row group of `file`, rows in `order` (as they come

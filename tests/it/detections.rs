@@ -302,8 +302,9 @@ fn distinct_aggregates_equal_the_builtin_ones() {
 }
 
 /// A rule that `requires` a site-config list does not run while the list is empty, and
-/// the report names it and the list; once the list is set it runs. A header naming a
-/// list the config does not have is a pack error naming the file.
+/// the report names it and the list; once the list is set it runs. Fixtures without the
+/// list fail saying so. A header naming a list the config does not have is a pack error
+/// naming the file.
 #[test]
 fn rules_wait_for_the_site_config_they_require() {
     use trailhound::detect::lake::{self, MemoryLake};
@@ -328,6 +329,16 @@ fn rules_wait_for_the_site_config_they_require() {
     let set_config = SiteConfig::from_toml("approved_regions = [\"eu-west-1\"]").expect("config");
     let configured = run(set_config);
     assert_eq!((configured.num_detections, configured.waiting_for_config.len()), (1, 0));
+
+    // Its fixtures without their config.toml: the runner says what is missing.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let fixtures = tmp.path().join("unapproved_region");
+    std::fs::create_dir(&fixtures).expect("dir");
+    for name in ["fire.json", "near-miss.json"] {
+        std::fs::copy(repo().join("testdata/detections/unapproved_region").join(name), fixtures.join(name)).expect("copy");
+    }
+    let outcomes = runtime.block_on(detect::fixtures::run_fixtures(&set, tmp.path(), &SiteConfig::default())).expect("fixtures run");
+    assert_eq!(outcomes[0].failures, vec!["requires approved_regions: set it in the fixtures' config.toml".to_string()]);
 
     let text = set.detections[0].sql.clone();
     let header = "-- id: unapproved_region\n-- title: t\n-- severity: low\n-- technique: -\n-- requires: approved_region\n-- guidance: G16\n-- catalogue: -\n-- description: d\n";
