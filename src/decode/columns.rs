@@ -21,6 +21,7 @@ use arrow::datatypes::{DataType, FieldRef, SchemaRef};
 use arrow::error::ArrowError;
 use simd_json::{Node, StaticNode};
 
+use super::builders::{sized_offsets, FinishSized};
 use super::json::{span, write_scalar_text, write_str, write_value};
 use super::schema::{field_of, FieldSpec, Kind};
 use super::time::parse_timestamp_ms;
@@ -578,9 +579,9 @@ impl RecordColumns {
         self.slots[id].len = 0;
         let field = self.slots[id].field.clone();
         let array: ArrayRef = match &mut self.slots[id].col {
-            Col::Str(b) | Col::Json(b) => Arc::new(b.finish()),
-            Col::Bool(b) => Arc::new(b.finish()),
-            Col::Ts(b) => Arc::new(b.finish().with_timezone("UTC")),
+            Col::Str(b) | Col::Json(b) => Arc::new(b.finish_sized()),
+            Col::Bool(b) => Arc::new(b.finish_sized()),
+            Col::Ts(b) => Arc::new(b.finish_sized().with_timezone("UTC")),
             Col::Struct { validity, children, .. } => {
                 let nulls = validity.finish();
                 let children = children.clone();
@@ -596,7 +597,8 @@ impl RecordColumns {
             }
             Col::List { offsets, validity, elem } => {
                 let nulls = validity.finish();
-                let offsets = std::mem::replace(offsets, vec![0]);
+                let next = sized_offsets(offsets);
+                let offsets = std::mem::replace(offsets, next);
                 let elem = *elem;
                 let DataType::List(item) = field.data_type() else {
                     return Err(ArrowError::SchemaError(format!("{} is not a list", field.name())));
@@ -612,7 +614,8 @@ impl RecordColumns {
             }
             Col::Map { offsets, validity, keys, values } => {
                 let nulls = validity.finish();
-                let offsets = std::mem::replace(offsets, vec![0]);
+                let next = sized_offsets(offsets);
+                let offsets = std::mem::replace(offsets, next);
                 let DataType::Map(entries, sorted) = field.data_type() else {
                     return Err(ArrowError::SchemaError(format!("{} is not a map", field.name())));
                 };
@@ -621,7 +624,7 @@ impl RecordColumns {
                 };
                 let kv_array = StructArray::try_new(
                     kv.clone(),
-                    vec![Arc::new(keys.finish()) as ArrayRef, Arc::new(values.finish())],
+                    vec![Arc::new(keys.finish_sized()) as ArrayRef, Arc::new(values.finish_sized())],
                     None,
                 )?;
                 Arc::new(MapArray::try_new(

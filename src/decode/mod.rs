@@ -6,6 +6,7 @@
 //! buffers, tape and builders across objects. A bad object is a [`DecodeError`] for
 //! that object only; a bad record is quarantined and the object's other records kept.
 
+mod builders;
 pub mod cloudtrail;
 pub mod columns;
 pub mod compression;

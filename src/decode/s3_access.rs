@@ -18,6 +18,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 
+use super::builders::FinishSized;
 use super::cloudtrail::{DecodeLimits, FileVerdict, QuarantineLog};
 use super::compression::{decompress_into, Compression};
 use super::schema::{timestamp_type, SOURCE_KEY};
@@ -631,16 +632,16 @@ impl AccessLogDecoder {
             .iter_mut()
             .map(|b| -> ArrayRef {
                 match b {
-                    Builder::Str(b) => Arc::new(b.finish()),
-                    Builder::Int32(b) => Arc::new(b.finish()),
-                    Builder::Int64(b) => Arc::new(b.finish()),
+                    Builder::Str(b) => Arc::new(b.finish_sized()),
+                    Builder::Int32(b) => Arc::new(b.finish_sized()),
+                    Builder::Int64(b) => Arc::new(b.finish_sized()),
                 }
             })
             .collect();
-        columns.push(Arc::new(self.time.finish().with_timezone("UTC")));
-        columns.push(Arc::new(self.extra.finish()));
-        columns.push(Arc::new(self.source_key.finish()));
-        columns.push(Arc::new(self.source_line.finish()));
+        columns.push(Arc::new(self.time.finish_sized().with_timezone("UTC")));
+        columns.push(Arc::new(self.extra.finish_sized()));
+        columns.push(Arc::new(self.source_key.finish_sized()));
+        columns.push(Arc::new(self.source_line.finish_sized()));
         self.rows = 0;
         self.bytes = 0;
         RecordBatch::try_new(s3_access_schema(), columns)
