@@ -90,16 +90,22 @@ impl<'a> Scanner<'a> {
         }
         let start = self.i + 1;
         let mut j = start;
-        while j < self.b.len() {
-            match self.b[j] {
-                b'"' => {
-                    self.i = j + 1;
-                    return Some((start, j));
-                }
-                b'\\' => j += 2,
-                c if c < 0x20 => return None,
-                _ => j += 1,
+        // Jumps to the next quote or backslash (most strings have neither inside), then
+        // checks the bytes jumped over for the control characters JSON forbids there.
+        while let Some(k) = memchr::memchr2(b'"', b'\\', self.b.get(j..)?) {
+            let stop = j + k;
+            if self.b[j..stop].iter().fold(false, |bad, &c| bad | (c < 0x20)) {
+                return None;
             }
+            if self.b[stop] == b'"' {
+                self.i = stop + 1;
+                return Some((start, stop));
+            }
+            // An escape: the byte after the backslash is part of it, whatever it is.
+            if self.b.get(stop + 1).is_some_and(|&c| c < 0x20) {
+                return None;
+            }
+            j = stop + 2;
         }
         None
     }
@@ -370,6 +376,22 @@ mod tests {
         assert_eq!(array_length("[1,[2,3],{\"a\":[]}]"), Some(3));
         assert_eq!(array_length("[]"), Some(0));
         assert_eq!(array_length("{}"), None);
+    }
+
+    #[test]
+    fn strings_are_skipped_across_escapes_and_control_characters_make_them_invalid() {
+        // Values skipped on the way to the key: escaped quotes and backslashes, an escape
+        // at a string's end, long strings, a backslash-quote in a key.
+        let long = "x".repeat(5000);
+        let j = format!(r#"{{"k\"1":"a\\","id":"{long}\"{long}","e":"\\\"","a":"found"}}"#);
+        assert_eq!(scalar(&j, "$.a").as_deref(), Some("found"));
+        assert_eq!(scalar(&j, "$.e").as_deref(), Some("\\\""));
+        // A raw control character inside a string, before or after an escape, or right
+        // after a backslash, is invalid JSON: null, as in Trino.
+        for bad in ["{\"x\":\"a\tb\",\"a\":1}", "{\"x\":\"\\\"\nb\",\"a\":1}", "{\"x\":\"\\\n\",\"a\":1}", "{\"a\":\"b\u{1}\"}", "{\"x\":\"ab\\"] {
+            assert_eq!(scalar(bad, "$.a"), None, "{bad:?}");
+        }
+        assert_eq!(scalar("{\"x\":\"a\\tb\",\"a\":1}", "$.a").as_deref(), Some("1"));
     }
 
     #[test]
