@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -226,6 +227,42 @@ fn detect(args: DetectArgs, log_format: LogFormat) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// `batch` with its list, struct and map columns as JSON text, which CSV can hold
+/// (`event_ids` becomes `["a","b"]`); the other columns as they are.
+fn nested_as_json(batch: &arrow::record_batch::RecordBatch) -> Result<arrow::record_batch::RecordBatch> {
+    use arrow::array::{Array, StringBuilder};
+    use arrow::datatypes::{DataType, Field, Schema};
+    let schema = batch.schema();
+    if !schema.fields().iter().any(|f| f.data_type().is_nested()) {
+        return Ok(batch.clone());
+    }
+    let options = arrow::json::writer::EncoderOptions::default();
+    let mut fields = Vec::with_capacity(schema.fields().len());
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        if !field.data_type().is_nested() {
+            fields.push(field.clone());
+            columns.push(column.clone());
+            continue;
+        }
+        let mut encoder = arrow::json::writer::make_encoder(field, column.as_ref(), &options)?;
+        let mut text = StringBuilder::with_capacity(column.len(), column.len() * 16);
+        let mut buf = Vec::new();
+        for i in 0..column.len() {
+            if column.is_null(i) {
+                text.append_null();
+                continue;
+            }
+            buf.clear();
+            encoder.encode(i, &mut buf);
+            text.append_value(String::from_utf8_lossy(&buf));
+        }
+        fields.push(Arc::new(Field::new(field.name(), DataType::Utf8, true)));
+        columns.push(Arc::new(text.finish()) as arrow::array::ArrayRef);
+    }
+    Ok(arrow::record_batch::RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
+}
+
 fn sql(args: SqlArgs) -> Result<u8> {
     use std::io::Write as _;
     let format = args.format.unwrap_or(if std::io::IsTerminal::is_terminal(&std::io::stdout()) && args.output.is_none() {
@@ -272,7 +309,7 @@ fn sql(args: SqlArgs) -> Result<u8> {
         SqlFormat::Csv => {
             let mut w = arrow::csv::Writer::new(out);
             for b in &batches {
-                w.write(b)?;
+                w.write(&nested_as_json(b)?)?;
             }
         }
         SqlFormat::Json => {

@@ -144,7 +144,11 @@ pub fn register_lake(ctx: &SessionContext, lake: &LakeLocation, name_prefix: &st
             .with_file_extension(".parquet")
             .with_table_partition_cols(vec![(PARTITION_COLUMN.to_string(), DataType::Utf8)]);
         let config = ListingTableConfig::new(table_url).with_listing_options(options).with_schema(view_types(&schema));
-        let provider = ListingTable::try_new(config).map_err(|e| Error::Config(format!("lake table {url}: {e}")))?;
+        // The context's statistics cache: each file's statistics are read from its footer
+        // once per run, not once per query (a ListingTable has no cache of its own).
+        let provider = ListingTable::try_new(config)
+            .map_err(|e| Error::Config(format!("lake table {url}: {e}")))?
+            .with_cache(ctx.runtime_env().cache_manager.get_file_statistic_cache());
         ctx.register_table(format!("{name_prefix}{table}"), Arc::new(provider))
             .map_err(|e| Error::Config(format!("lake table {url}: {e}")))?;
     }

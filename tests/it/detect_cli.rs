@@ -162,6 +162,20 @@ fn scan_finds_the_sample_scenarios_and_writes_findings_once() {
     let csv = String::from_utf8_lossy(&out.stdout).into_owned();
     let n: u64 = csv.lines().nth(1).expect("a row").trim().parse().expect("count");
     assert!(n > 100, "{csv}");
+    // CSV holds the nested columns (event_ids, a list) as JSON text.
+    let out = trailhound(&["sql", "--lake", lake_s, "--format", "csv", "SELECT finding_id, event_ids, event_count FROM findings ORDER BY finding_id"]);
+    ok(&out);
+    let csv = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut rows = csv::ReaderBuilder::new().from_reader(csv.as_bytes());
+    let mut seen = 0;
+    for row in rows.records() {
+        let row = row.expect("a CSV row");
+        let ids: Vec<String> = serde_json::from_str(&row[1]).unwrap_or_else(|e| panic!("event_ids {:?} is not a JSON list: {e}", &row[1]));
+        let count: usize = row[2].parse().expect("event_count");
+        assert!(!ids.is_empty() && ids.len() <= count, "{row:?}");
+        seen += 1;
+    }
+    assert_eq!(seen, findings.len(), "{csv}");
     let out = trailhound(&["sql", "--lake", lake_s, "SELECT nosuchcolumn FROM cloudtrail"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nosuchcolumn"));
@@ -257,4 +271,30 @@ fn detections_list_and_test_cover_the_pack() {
     assert!(stdout.contains(&format!("{n} rules, {n} passed, 0 failed")), "{stdout}");
     let out = trailhound(&["detections", "list", "--detections", "no_such_*"]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn each_lake_file_s_statistics_are_read_once_per_context() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let lake = tmp.path().join("lake");
+    ok(&trailhound(&["scan", repo().join("testdata/real-trail").to_str().expect("utf8"), "--out", lake.to_str().expect("utf8"), "--no-detect"]));
+    let files = walk(&lake.join("cloudtrail")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "parquet")).count();
+    assert!(files > 0, "the scan wrote no cloudtrail files");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let mut location = trailhound::detect::lake::LakeLocation::open(lake.to_str().expect("utf8"), &trailhound::store::S3Options::default()).expect("lake");
+        location.load_ledger().await.expect("ledger");
+        let ctx = trailhound::detect::new_context(2);
+        trailhound::detect::lake::register_lake(&ctx, &location, "").expect("register");
+        let cache = ctx.runtime_env().cache_manager.get_file_statistic_cache().expect("a statistics cache");
+        let count = |sql: &'static str| {
+            let ctx = ctx.clone();
+            async move { ctx.sql(sql).await.expect("plans").collect().await.expect("runs") }
+        };
+        let first = count("SELECT count(*) AS n FROM cloudtrail WHERE eventsource = 's3.amazonaws.com'").await;
+        assert_eq!(cache.len(), files, "one cached entry per cloudtrail file after the first query");
+        let second = count("SELECT count(*) AS n FROM cloudtrail WHERE eventsource = 's3.amazonaws.com'").await;
+        assert_eq!(cache.len(), files, "the second query reuses them");
+        assert_eq!(first, second);
+    });
 }
