@@ -101,7 +101,8 @@ impl<'a> Scanner<'a> {
                 self.i = stop + 1;
                 return Some((start, stop));
             }
-            // An escape: the byte after the backslash is part of it, whatever it is.
+            // An escape: the byte after the backslash is skipped with it (a raw control
+            // character there is invalid JSON too).
             if self.b.get(stop + 1).is_some_and(|&c| c < 0x20) {
                 return None;
             }
